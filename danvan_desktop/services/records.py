@@ -1,0 +1,340 @@
+"""Create, read, update, delete and list records of every kind: one transaction per call, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from danvan_desktop.domain.fields import FieldType, RecordKind
+from danvan_desktop.domain.kinds import kind as get_kind
+from danvan_desktop.domain.periods import Period
+from danvan_desktop.domain.roles import Action
+from danvan_desktop.domain.text import fold
+from danvan_desktop.domain.validation import FieldError, Value, ValidationError, check_notes, check_record
+from danvan_desktop.services.actor import Actor
+from danvan_desktop.services.audit import write_audit
+from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused, StaleRecord
+from danvan_desktop.services.units import home, in_subtree, own_units, resolve_unit, unit_by_code
+from danvan_desktop.store.database import Database
+from danvan_desktop.store.schema import RECORD_TABLES, Unit, utcnow
+
+ENVELOPE_SORTS = {"unit", "updated_at", "created_at", "revision"}
+
+
+@dataclass(frozen=True)
+class Record:
+    """A record with its envelope, as every service hands it out."""
+
+    kind: str
+    id: str
+    unit_code: str
+    unit_name: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str
+    updated_by: str
+    revision: int
+    deleted: bool
+    notes: str
+    values: Mapping[str, Value]
+
+    @property
+    def title(self) -> str:
+        """The text naming this record in lists and messages."""
+        return str(self.values.get(get_kind(self.kind).title_field) or "")
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    """What a list shows: scope, period, search words, order, window."""
+
+    unit_code: str | None = None  # subtree root; None = the whole office
+    period: Period | None = None
+    search: str = ""
+    sort: str | None = None  # a field key or one of ENVELOPE_SORTS; None = newest event first
+    descending: bool = False
+    offset: int = 0
+    limit: int | None = 200
+    include_deleted: bool = False
+    filters: Mapping[str, Any] = field(default_factory=dict)  # field key -> exact stored value
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """One window of a list and the number of records in the whole list."""
+
+    rows: list[Record]
+    total: int
+
+
+def to_db(kind: RecordKind, values: Mapping[str, Value]) -> dict[str, Any]:
+    """Field values in their stored form (a list of unit codes becomes 'a;b')."""
+    out: dict[str, Any] = {}
+    for f in kind.fields:
+        v = values.get(f.key)
+        if f.type is FieldType.UNITS:
+            v = ";".join(v) if isinstance(v, tuple) else (v or None)
+        elif f.type in (FieldType.TEXT, FieldType.LONGTEXT, FieldType.REF) and v == "":
+            v = None
+        out[f.key] = v
+    return out
+
+
+def from_db(kind: RecordKind, row: Mapping[str, Any]) -> dict[str, Value]:
+    """Stored column values back to field values."""
+    out: dict[str, Value] = {}
+    for f in kind.fields:
+        v = row[f.key]
+        if f.type is FieldType.UNITS:
+            v = tuple(x for x in (v or "").split(";") if x)
+        elif f.type is FieldType.BOOL:
+            v = bool(v)
+        out[f.key] = v
+    return out
+
+
+def search_text(kind: RecordKind, values: Mapping[str, Value], notes: str, unit_name: str = "") -> str:
+    """The folded text a search looks in: searchable fields, notes and the unit's name."""
+    parts = [str(values.get(f.key) or "") for f in kind.fields if f.searchable]
+    return fold(" ".join([*parts, notes, unit_name]))
+
+
+def _select(kind: RecordKind) -> Select[Any]:
+    t = RECORD_TABLES[kind.key]
+    return select(t, Unit.code.label("unit_code"), Unit.name.label("unit_name")).join(Unit, Unit.id == t.c.unit_id)
+
+
+def _record(kind: RecordKind, row: Any) -> Record:
+    m = row._mapping
+    return Record(kind.key, m["id"], m["unit_code"], m["unit_name"], m["created_at"], m["updated_at"],
+                  m["created_by"], m["updated_by"], m["revision"], bool(m["deleted"]), m["notes"] or "",
+                  from_db(kind, m))
+
+
+def _check_view(actor: Actor, kind: RecordKind) -> None:
+    actor.require(Action.VIEW)
+    if kind.sensitive:
+        actor.require(Action.RELIGION)
+
+
+def _check_edit(s: Session, actor: Actor, kind: RecordKind, unit: Unit) -> None:
+    _check_view(actor, kind)
+    root = home(s)
+    if not in_subtree(unit, root):
+        raise Refused(f"Đơn vị “{unit.name}” không thuộc phạm vi của “{root.name}”.")
+    if actor.can(Action.EDIT_SUBTREE):
+        return
+    actor.require(Action.EDIT_OWN)
+    if unit.id not in own_units(s, root):
+        raise PermissionDenied(f"Tài khoản “{actor.username}” chỉ được nhập, sửa dữ liệu của “{root.name}” "
+                               f"và các thôn, bản trực thuộc; dữ liệu của “{unit.name}” do đơn vị đó gửi lên.")
+
+
+def _check_links(s: Session, kind: RecordKind, values: dict[str, Value], root: Unit) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for f in kind.fields:
+        v = values.get(f.key)
+        if f.type is FieldType.REF and v:
+            t = RECORD_TABLES[f.ref_kind or ""]
+            ok = s.scalar(select(t.c.id).join(Unit, Unit.id == t.c.unit_id)
+                          .where(t.c.id == v, t.c.deleted.is_(False), Unit.path.like(root.path + "%")))
+            if ok is None:
+                errors.append(FieldError(f.key, f"{f.label}: không tìm thấy bản ghi “{v}”"))
+        if f.type is FieldType.UNITS and isinstance(v, tuple):
+            codes = []
+            for code in v:
+                try:
+                    codes.append(resolve_unit(s, root, code).code)
+                except Refused as e:
+                    errors.append(FieldError(f.key, f"{f.label}: {e}"))
+            values[f.key] = tuple(codes)
+    return errors
+
+
+def _apply_defaults(s: Session, kind: RecordKind, raw: dict[str, Any]) -> None:
+    # A petition raised at a meeting is received on the meeting's date unless told otherwise.
+    if kind.key == "petition" and raw.get("meeting_id") and not raw.get("received_date"):
+        t = RECORD_TABLES["meeting"]
+        raw["received_date"] = s.scalar(select(t.c.date).where(t.c.id == raw["meeting_id"]))
+
+
+def prepare_values(s: Session, kind: RecordKind, raw: Mapping[str, Any], root: Unit) -> dict[str, Value]:
+    """Type, check and link-check a record's values (ValidationError with every problem)."""
+    data = dict(raw)
+    _apply_defaults(s, kind, data)
+    try:
+        values = check_record(kind, data)
+        errors: list[FieldError] = []
+    except ValidationError as e:
+        values, errors = {}, list(e.errors)
+    if values:
+        errors += _check_links(s, kind, values, root)
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def insert_new(s: Session, actor: Actor, kind: RecordKind, raw: Mapping[str, Any], *, unit: str | None = None,
+               notes: str = "", audit: bool = True) -> str:
+    """Check and insert one new record inside the caller's transaction; returns its id."""
+    root = home(s)
+    u = resolve_unit(s, root, unit) if unit else root
+    _check_edit(s, actor, kind, u)
+    values = prepare_values(s, kind, raw, root)
+    note = check_notes(notes)
+    now = utcnow()
+    rid = str(uuid.uuid4())
+    row = {"id": rid, "unit_id": u.id, "created_at": now, "updated_at": now, "created_by": actor.username,
+           "updated_by": actor.username, "revision": 1, "deleted": False, "notes": note,
+           "search_text": search_text(kind, values, note, u.name), **to_db(kind, values)}
+    s.execute(RECORD_TABLES[kind.key].insert().values(**row))
+    if audit:
+        write_audit(s, actor.username, "create", kind.key, rid, {"after": plain(kind, values)})
+    return rid
+
+
+def plain(kind: RecordKind, values: Mapping[str, Value]) -> dict[str, Any]:
+    """Values as JSON-friendly text and numbers (for the audit log and packages)."""
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if isinstance(v, dt.date):
+            v = v.isoformat()
+        elif isinstance(v, tuple):
+            v = ";".join(v)
+        out[k] = v
+    return out
+
+
+def _load(s: Session, kind: RecordKind, record_id: str) -> Record:
+    row = s.execute(_select(kind).where(RECORD_TABLES[kind.key].c.id == record_id)).first()
+    if row is None:
+        raise NotFound(f"Không tìm thấy {kind.label.lower()} có mã “{record_id}”.")
+    return _record(kind, row)
+
+
+def add_record(db: Database, actor: Actor, kind_key: str, values: Mapping[str, Any], *, unit: str | None = None,
+               notes: str = "") -> Record:
+    """Add one record (unit by code or name; default the home unit)."""
+    k = get_kind(kind_key)
+    with db.transaction() as s:
+        rid = insert_new(s, actor, k, values, unit=unit, notes=notes)
+        return _load(s, k, rid)
+
+
+def get_record(db: Database, actor: Actor, kind_key: str, record_id: str) -> Record:
+    """One record by id (deleted ones too, marked as such)."""
+    k = get_kind(kind_key)
+    _check_view(actor, k)
+    with db.reader() as s:
+        return _load(s, k, record_id)
+
+
+def update_record(db: Database, actor: Actor, kind_key: str, record_id: str, values: Mapping[str, Any], *,
+                  unit: str | None = None, notes: str | None = None,
+                  expected_revision: int | None = None) -> Record:
+    """Change some fields of a record; unchanged input changes nothing (no new revision)."""
+    k = get_kind(kind_key)
+    t = RECORD_TABLES[k.key]
+    with db.transaction() as s:
+        cur = _load(s, k, record_id)
+        if cur.deleted:
+            raise Refused(f"{k.label} “{cur.title}” đã bị xóa, không sửa được.")
+        if expected_revision is not None and expected_revision != cur.revision:
+            raise StaleRecord(f"{k.label} “{cur.title}” vừa được “{cur.updated_by}” sửa (lần {cur.revision}). "
+                              "Hãy mở lại để xem bản mới nhất.")
+        old_unit = unit_by_code(s, cur.unit_code)
+        _check_edit(s, actor, k, old_unit)
+        root = home(s)
+        new_unit = resolve_unit(s, root, unit) if unit else old_unit
+        if new_unit.id != old_unit.id:
+            _check_edit(s, actor, k, new_unit)
+        merged = {**plain(k, cur.values), **values}
+        new_values = prepare_values(s, k, merged, root)
+        note = cur.notes if notes is None else check_notes(notes)
+        before, after = plain(k, cur.values), plain(k, new_values)
+        diff = {key: [before.get(key), after.get(key)] for key in after if before.get(key) != after.get(key)}
+        if note != cur.notes:
+            diff["notes"] = [cur.notes, note]
+        if new_unit.id != old_unit.id:
+            diff["unit"] = [old_unit.code, new_unit.code]
+        if not diff:
+            return cur
+        s.execute(t.update().where(t.c.id == record_id).values(
+            unit_id=new_unit.id, updated_at=utcnow(), updated_by=actor.username, revision=cur.revision + 1,
+            notes=note, search_text=search_text(k, new_values, note, new_unit.name), **to_db(k, new_values)))
+        write_audit(s, actor.username, "update", k.key, record_id, {"changes": diff})
+        return _load(s, k, record_id)
+
+
+def delete_record(db: Database, actor: Actor, kind_key: str, record_id: str) -> Record:
+    """Delete a record: it stays as a tombstone so the deletion travels through merges."""
+    k = get_kind(kind_key)
+    t = RECORD_TABLES[k.key]
+    with db.transaction() as s:
+        cur = _load(s, k, record_id)
+        if cur.deleted:
+            return cur
+        _check_edit(s, actor, k, unit_by_code(s, cur.unit_code))
+        s.execute(t.update().where(t.c.id == record_id).values(
+            deleted=True, revision=cur.revision + 1, updated_at=utcnow(), updated_by=actor.username))
+        write_audit(s, actor.username, "delete", k.key, record_id, {"before": plain(k, cur.values)})
+        return _load(s, k, record_id)
+
+
+def _filtered(s: Session, kind: RecordKind, q: RecordQuery) -> Select[Any]:
+    t = RECORD_TABLES[kind.key]
+    root = home(s)
+    scope = resolve_unit(s, root, q.unit_code) if q.unit_code else root
+    stmt = _select(kind).where(Unit.path.like(scope.path + "%"))
+    if not q.include_deleted:
+        stmt = stmt.where(t.c.deleted.is_(False))
+    if q.period is not None and kind.event_field:
+        col = t.c[kind.event_field]
+        stmt = stmt.where(col >= q.period.start, col <= q.period.end)
+    for word in fold(q.search).split():
+        # Folded shadow column: "dang uy ban bo" finds "Đảng ủy xã Bản Bo" (LIKE is ASCII-only otherwise).
+        stmt = stmt.where(t.c.search_text.contains(word, autoescape=True))
+    for key, value in q.filters.items():
+        stmt = stmt.where(t.c[key] == value)
+    return stmt
+
+
+def list_records(db: Database, actor: Actor, kind_key: str, q: RecordQuery | None = None) -> RecordPage:
+    """A window of the records of a kind matching the query, and how many match in all."""
+    k = get_kind(kind_key)
+    _check_view(actor, k)
+    q = q or RecordQuery()
+    t = RECORD_TABLES[k.key]
+    with db.reader() as s:
+        stmt = _filtered(s, k, q)
+        total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        if q.sort in ENVELOPE_SORTS:
+            col: Any = Unit.name.collate("vi") if q.sort == "unit" else t.c[q.sort]
+        elif q.sort:
+            f = k.field(q.sort)
+            col = t.c[q.sort].collate("vi") if f.type in (FieldType.TEXT, FieldType.LONGTEXT) else t.c[q.sort]
+        else:
+            col = t.c[k.event_field] if k.event_field else t.c[k.title_field].collate("vi")
+        desc = q.descending if q.sort else bool(k.event_field)
+        stmt = stmt.order_by(col.desc() if desc else col.asc(), t.c.id)
+        if q.limit is not None:
+            stmt = stmt.limit(q.limit).offset(q.offset)
+        rows = [_record(k, r) for r in s.execute(stmt)]
+    return RecordPage(rows, total)
+
+
+def count_by_kind(db: Database, actor: Actor) -> dict[str, int]:
+    """How many live records of each kind the account may see (for the status bar and overview)."""
+    out: dict[str, int] = {}
+    with db.reader() as s:
+        for key, t in RECORD_TABLES.items():
+            if get_kind(key).sensitive and not actor.can(Action.RELIGION):
+                continue
+            out[key] = s.scalar(select(func.count()).select_from(t).where(t.c.deleted.is_(False))) or 0
+    return out

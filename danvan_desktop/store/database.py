@@ -1,0 +1,123 @@
+"""Opening an office database: create or upgrade it to the current schema, copying it aside first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from danvan_desktop.paths import migrations_path
+from danvan_desktop.store.errors import DatabaseDamaged, DatabaseTooNew, DatabaseUnavailable
+from danvan_desktop.store.schema import HEAD_REVISION
+from danvan_desktop.store.sqlite import make_engine, online_backup
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass
+class Database:
+    """An open office database: its file and engine. Services take one of these."""
+
+    path: Path
+    engine: Engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: everything inside commits together or not at all."""
+        with Session(self.engine, expire_on_commit=False) as s, s.begin():
+            yield s
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A read-only session (rolled back at the end)."""
+        with Session(self.engine) as s:
+            yield s
+
+    def close(self) -> None:
+        """Release the file (checkpoints the WAL)."""
+        self.engine.dispose()
+
+
+def _current_revision(path: Path) -> str | None:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
+            has = c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'").fetchone()
+            row = c.execute("SELECT version_num FROM alembic_version").fetchone() if has else None
+        c.close()
+    except sqlite3.DatabaseError as e:
+        raise DatabaseDamaged(f"Tệp “{path.name}” bị hỏng hoặc không phải cơ sở dữ liệu của Dân vận ({e}).") from e
+    return row[0] if row else None
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as f:
+        head = f.read(16)
+    if head != SQLITE_MAGIC:
+        raise DatabaseDamaged(f"Tệp “{path.name}” không phải cơ sở dữ liệu của Dân vận, hoặc đã bị hỏng.")
+
+
+def _upgrade(engine: Engine) -> None:
+    # Alembic is imported only when a migration is due: it costs ~0.6 s of start-up.
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_path()))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def backup_before_migration(path: Path, revision: str | None) -> Path:
+    """Copy the file aside before changing its schema; returns the copy's path."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    dest = path.with_name(f"{path.stem}.truoc-nang-cap-{revision or 'moi'}-{stamp}{path.suffix or '.db'}")
+    online_backup(path, dest)
+    return dest
+
+
+def open_database(path: Path | str, *, create: bool = True) -> Database:
+    """Open (creating if asked) the database at path, upgraded to the current schema."""
+    path = Path(path).expanduser().resolve()
+    if not path.exists():
+        if not create:
+            raise DatabaseUnavailable(f"Không tìm thấy tệp cơ sở dữ liệu “{path}”.")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise DatabaseUnavailable(f"Không tạo được thư mục “{path.parent}”: {e.strerror}.") from e
+    _check_file(path)
+    current = _current_revision(path) if path.exists() and path.stat().st_size else None
+    if current is not None and current > HEAD_REVISION:
+        raise DatabaseTooNew(
+            f"Tệp “{path.name}” được tạo bởi phiên bản Dân vận mới hơn (lược đồ {current}). "
+            "Hãy cập nhật chương trình để mở tệp này."
+        )
+    engine = make_engine(path)
+    try:
+        if current != HEAD_REVISION:
+            if current is not None:
+                backup_before_migration(path, current)
+            _upgrade(engine)
+    except sqlite3.OperationalError as e:
+        engine.dispose()
+        raise DatabaseUnavailable(f"Không ghi được vào tệp “{path.name}”: {e}.") from e
+    except Exception as e:  # SQLAlchemy wraps sqlite errors
+        engine.dispose()
+        orig = getattr(e, "orig", None)
+        if isinstance(orig, sqlite3.OperationalError):
+            raise DatabaseUnavailable(f"Không ghi được vào tệp “{path.name}”: {orig}.") from e
+        if isinstance(orig, sqlite3.DatabaseError):
+            raise DatabaseDamaged(f"Tệp “{path.name}” bị hỏng: {orig}.") from e
+        raise
+    return Database(path=path, engine=engine)
+
+

@@ -1,0 +1,159 @@
+"""SQLAlchemy 2.0 tables: units, accounts, settings, audit and import logs (ORM), record tables (Core).
+
+Record tables are built from the field declarations in domain/kinds.py so each field is declared once;
+they are Core tables because services read and write them in bulk (lists, export, merge) and hand out
+frozen dataclasses, never ORM objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from danvan_desktop.domain.fields import FieldType, RecordKind
+from danvan_desktop.domain.kinds import KINDS
+
+# The schema version packages carry; equals the number of the newest Alembic revision (db/versions).
+SCHEMA_VERSION = 1
+HEAD_REVISION = f"{SCHEMA_VERSION:04d}"
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    """Now in UTC, naive (SQLite keeps no zone; every stored time is UTC)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    """Declarative base sharing one MetaData with the record tables."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Unit(Base):
+    """An organisation unit: province, district, commune or village, in a tree of any depth."""
+
+    __tablename__ = "unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(8))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    # "2025": official code after the 1 July 2025 reform; "legacy": official code before it;
+    # "local": a code the office chose. Official codes were reused, so the scheme is part of identity.
+    scheme: Mapped[str] = mapped_column(String(8), default="local")
+    # Materialised path "/1/5/23/" so a subtree is one indexed LIKE.
+    path: Mapped[str] = mapped_column(String(400), index=True, default="")
+    name_folded: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Account(Base):
+    """A local account with one role; the password is kept only as an Argon2 hash."""
+
+    __tablename__ = "account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    religion_access: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Setting(Base):
+    """A key/value setting of the office (home unit, report header, backup folder…), JSON text."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """One line of the append-only audit log; each entry's hash chains it to the one before."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32), default="")
+    record_id: Mapped[str] = mapped_column(String(36), default="", index=True)
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON: before/after values, counts…
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ImportLog(Base):
+    """One imported file (template or package): what, from whom, when, with what result."""
+
+    __tablename__ = "import_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    username: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))  # "template" or "package"
+    file_name: Mapped[str] = mapped_column(String(400))
+    file_hash: Mapped[str] = mapped_column(String(64), index=True)
+    unit_code: Mapped[str] = mapped_column(String(32), default="", index=True)
+    period: Mapped[str] = mapped_column(String(32), default="")
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
+    counts: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+
+
+_COLUMN_TYPES = {
+    FieldType.TEXT: Text,
+    FieldType.LONGTEXT: Text,
+    FieldType.INT: Integer,
+    FieldType.DATE: Date,
+    FieldType.ENUM: lambda: String(32),
+    FieldType.BOOL: Boolean,
+    FieldType.REF: lambda: String(36),
+    FieldType.UNITS: Text,  # codes joined by ";"
+}
+
+
+def _record_table(kind: RecordKind) -> Table:
+    cols: list[Column] = [
+        Column("id", String(36), primary_key=True),
+        Column("unit_id", Integer, ForeignKey("unit.id"), nullable=False, index=True),
+        Column("created_at", DateTime, nullable=False),
+        Column("updated_at", DateTime, nullable=False),
+        Column("created_by", String(64), nullable=False, default=""),
+        Column("updated_by", String(64), nullable=False, default=""),
+        Column("revision", Integer, nullable=False, default=1),
+        Column("deleted", Boolean, nullable=False, default=False),
+        Column("notes", Text, nullable=False, default=""),
+        Column("search_text", Text, nullable=False, default=""),  # folded, for diacritic-free search
+    ]
+    for f in kind.fields:
+        cols.append(Column(f.key, _COLUMN_TYPES[f.type](), nullable=True, index=f.type is FieldType.REF))
+    t = Table(kind.key, Base.metadata, *cols)
+    if kind.event_field:
+        Index(f"ix_{kind.key}_live_{kind.event_field}", t.c.deleted, t.c[kind.event_field])
+    return t
+
+
+RECORD_TABLES: dict[str, Table] = {k.key: _record_table(k) for k in KINDS}
+metadata = Base.metadata

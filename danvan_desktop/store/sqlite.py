@@ -1,0 +1,56 @@
+"""Everything SQLite-specific in one place: pragmas, collation, transactions, the online backup API."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+from danvan_desktop.domain.text import sql_collate
+
+
+def make_engine(path: Path | str) -> Engine:
+    """An engine on one SQLite file: WAL, foreign keys, full sync, Vietnamese collation 'vi'."""
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 15, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _rec: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (SQLAlchemy docs, "Serializable
+        # isolation / Savepoints / Transactional DDL" for pysqlite).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        # FULL: a committed record survives a power cut, which matters more here than write speed.
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.close()
+        dbapi_conn.create_collation("vi", sql_collate)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def online_backup(src: Path, dest: Path) -> None:
+    """Copy a live database consistently with SQLite's backup API (safe while it is open)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(str(src)) as s, sqlite3.connect(str(dest)) as d:
+        s.backup(d)
+    d.close()
+    s.close()
+
+
+def integrity_ok(path: Path) -> bool:
+    """True when PRAGMA integrity_check says 'ok'."""
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
+            row = c.execute("PRAGMA integrity_check").fetchone()
+        c.close()
+        return bool(row) and row[0] == "ok"
+    except sqlite3.DatabaseError:
+        return False
