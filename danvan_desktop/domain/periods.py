@@ -1,4 +1,4 @@
-"""Reporting periods (year, month, quarter, half-year, nine months, date range) and their Vietnamese labels."""
+"""Reporting periods (year, month, quarter, half, nine months, date range) and their Vietnamese labels."""
 
 from __future__ import annotations
 

@@ -42,7 +42,9 @@ def fold(s: str) -> str:
     decomposed = unicodedata.normalize("NFD", s)
     # Drop combining marks (tones, hats, horns) and invisible format characters.
     kept = "".join(
-        ch for ch in decomposed if not unicodedata.combining(ch) and unicodedata.category(ch) not in ("Mn", "Cf")
+        ch
+        for ch in decomposed
+        if not unicodedata.combining(ch) and unicodedata.category(ch) not in ("Mn", "Cf")
     )
     kept = kept.translate(_FOLD_LETTERS).casefold()
     return _WHITESPACE_RE.sub(" ", kept).strip()
@@ -147,6 +149,16 @@ _WHITESPACE_CONTROLS = frozenset("\t\n\x0b\x0c\r")
 _Unit = tuple[str, tuple[int, ...], int]
 
 
+def _is_mark(ch: str) -> bool:
+    """A combining mark that attaches to the character before it."""
+    return unicodedata.combining(ch) != 0
+
+
+def _is_invisible_mark(ch: str) -> bool:
+    """Grapheme joiner and variation selectors: marks that QCollator ignores entirely."""
+    return ch == "\u034f" or "\ufe00" <= ch <= "\ufe0f" or "\U000e0100" <= ch <= "\U000e01ef"
+
+
 def _mark_weight(mark: str) -> int:
     """Secondary weight of a combining mark."""
     return _MARK_WEIGHTS.get(mark, _OTHER_MARK_BASE + ord(mark))
@@ -167,32 +179,32 @@ def _fuse_vietnamese_letter(base: str, marks: list[str]) -> tuple[str, list[str]
     return base, marks
 
 
-def _units_of_char(base: str, marks: tuple[int, ...], tertiary_bump: int = 0) -> list[_Unit]:
+def _units_of_char(base: str, marks: tuple[int, ...], tertiary_bump: int = 0) -> tuple[_Unit, ...]:
     """Collation units of one base character with the secondary weights of its marks."""
     entry = _TABLE.get(base)
     if entry is not None:
-        return [(entry[0], marks, entry[1] + tertiary_bump)]
+        return ((entry[0], marks, entry[1] + tertiary_bump),)
     digit = unicodedata.decimal(base, None)
     if digit is not None:
         # Every script's digit has the weight of the ASCII digit (QCollator ties them).
-        return [(chr(_G_DIGIT) + chr(digit + 1), marks, tertiary_bump)]
+        return ((chr(_G_DIGIT) + chr(digit + 1), marks, tertiary_bump),)
     if base in _SECONDARY_VARIANTS:
         plain = _TABLE[_SECONDARY_VARIANTS[base]]
-        return [(plain[0], (_VARIANT_WEIGHT, *marks), plain[1] + tertiary_bump)]
+        return ((plain[0], (_VARIANT_WEIGHT, *marks), plain[1] + tertiary_bump),)
     if base in _EXPANSIONS:
         units = [u for ch in _EXPANSIONS[base] for u in _units_of_char(ch, (), tertiary_bump + 2)]
-        return units[:-1] + [(units[-1][0], marks, units[-1][2])]
+        return (*units[:-1], (units[-1][0], marks, units[-1][2]))
     compat = unicodedata.normalize("NFKD", base)
     if compat != base:
         # Full-width letters, ligatures (ﬁ), superscripts, non-breaking spaces:
         # weigh as their plain form, told apart at the tertiary level.
-        return _units(compat, tertiary_bump + 2) + ([("", marks, 0)] if marks else [])
+        return (*_units(compat, tertiary_bump + 2), *([("", marks, 0)] if marks else []))
     category = unicodedata.category(base)
-    group = _G_OTHER_LETTER if category[0] in "LN" else _G_OTHER_SYMBOL
+    group = _G_OTHER_LETTER if category[0] in "LNM" else _G_OTHER_SYMBOL
     lower = base.lower()
     if len(lower) == 1 and lower != base:
-        return [(chr(group) + lower, marks, 1 + tertiary_bump)]
-    return [(chr(group) + base, marks, tertiary_bump)]
+        return ((chr(group) + lower, marks, 1 + tertiary_bump),)
+    return ((chr(group) + base, marks, tertiary_bump),)
 
 
 def _units(s: str, tertiary_bump: int = 0) -> list[_Unit]:
@@ -204,36 +216,56 @@ def _units(s: str, tertiary_bump: int = 0) -> list[_Unit]:
         ch = s[i]
         i += 1
         marks: list[str] = []
-        while i < n and unicodedata.combining(s[i]):
+        while i < n and _is_mark(s[i]):
             marks.append(s[i])
             i += 1
-        if unicodedata.combining(ch):
+        if _is_mark(ch):
             # A mark with no base (start of text): weighs only at the secondary level.
             units.append(("", tuple(_mark_weight(m) for m in [ch, *marks]), 0))
             continue
         category = unicodedata.category(ch)
-        if (category == "Cc" and ch not in _WHITESPACE_CONTROLS) or category == "Cf":
-            # Control and format characters (soft hyphen, zero-width) are ignored, as in QCollator.
+        if (
+            (category == "Cc" and ch not in _WHITESPACE_CONTROLS)
+            or category == "Cf"
+            or _is_invisible_mark(ch)
+        ):
+            # Control and format characters (soft hyphen, zero-width, variation
+            # selectors) are ignored, as in QCollator.
             continue
         base, rest = _fuse_vietnamese_letter(ch, marks) if marks else (ch, marks)
         units.extend(_units_of_char(base, tuple(_mark_weight(m) for m in rest), tertiary_bump))
     return units
 
 
-def sort_key(s: str) -> tuple[str, str, str, str]:
-    """Return a key giving Vietnamese alphabetical order, agreeing with Qt's QCollator for vi_VN."""
-    units = _units(unicodedata.normalize("NFD", s))
+# A starter and the Latin combining marks after it. Splitting elsewhere (before
+# a mark of another script) is harmless: a base-less mark adds only its weight.
+_CLUSTER_RE = re.compile(r".[\u0300-\u036f]*", re.DOTALL)
+
+
+@lru_cache(maxsize=4096)
+def _cluster_key(cluster: str) -> tuple[str, str, str]:
+    """The three key parts of one character cluster; cached since names reuse a few hundred of them."""
+    units = _units(unicodedata.normalize("NFD", cluster))
     primary = "".join(p for p, _, _ in units)
     # Each unit with a primary weight contributes a "no mark" weight followed by
     # its marks, so a tone on an earlier letter outweighs one on a later letter
     # (Hoà < Hòa), as in ICU.
-    secondary = "".join(
-        (chr(_COMMON) if p else "") + "".join(chr(w) for w in marks) for p, marks, _ in units
-    )
+    secondary = "".join((chr(_COMMON) if p else "") + "".join(chr(w) for w in marks) for p, marks, _ in units)
     tertiary = "".join(chr(t + 1) for p, _, t in units if p)
+    return primary, secondary, tertiary
+
+
+def sort_key(s: str) -> tuple[str, str, str, str]:
+    """Return a key giving Vietnamese alphabetical order, agreeing with Qt's QCollator for vi_VN."""
+    parts = [_cluster_key(c) for c in _CLUSTER_RE.findall(unicodedata.normalize("NFC", s))]
     # QCollator puts the empty text before a non-empty one made only of
-    # ignorable characters; this last part breaks only that tie.
-    return primary, secondary, tertiary, "\x01" if s else ""
+    # ignorable characters; the last part breaks only that tie.
+    return (
+        "".join(p[0] for p in parts),
+        "".join(p[1] for p in parts),
+        "".join(p[2] for p in parts),
+        "\x01" if s else "",
+    )
 
 
 @lru_cache(maxsize=8192)

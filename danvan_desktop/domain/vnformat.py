@@ -83,7 +83,7 @@ def parse_date_vn(s: str) -> date:
 
 
 def date_line(place: str, d: date) -> str:
-    """Build the official date line: "Bản Bo, ngày 05 tháng 02 năm 2026" (zero only for days < 10, months 1-2)."""
+    """Build the official date line "Bản Bo, ngày 05 tháng 02 năm 2026" (zero-pad days < 10, months 1-2)."""
     # The rule (Nghị định 30/2020, Hướng dẫn 36-HD/VPTW) pads days below 10 and
     # January/February, so "tháng 1" can't be extended to "tháng 11" by hand.
     day = f"{d.day:02d}"

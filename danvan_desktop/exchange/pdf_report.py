@@ -248,7 +248,13 @@ def _markup(text: str) -> str:
     return escape(_nfc(text)).replace("\r\n", "\n").replace("\n", "<br/>")
 
 
-_ALIGNS = {"justify": TA_JUSTIFY, "left": TA_LEFT, "center": TA_CENTER, "centre": TA_CENTER, "right": TA_RIGHT}
+_ALIGNS = {
+    "justify": TA_JUSTIFY,
+    "left": TA_LEFT,
+    "center": TA_CENTER,
+    "centre": TA_CENTER,
+    "right": TA_RIGHT,
+}
 
 
 def _style(
@@ -291,7 +297,12 @@ _LEVEL_WORDS = (
     ("QUẬN",),
     ("TỈNH",),
     ("TP.",),
+    ("THÀNH", "ỦY"),
+    ("QUẬN", "ỦY"),
+    ("ĐẢNG", "ỦY"),
 )
+# Never split a multi-word level name ("THÀNH / PHỐ") when balancing two lines.
+_INSEPARABLE = {w for w in _LEVEL_WORDS if len(w) == 2}
 
 
 def _break_name(text: str, size: float, bold: bool, width: float) -> str:
@@ -308,7 +319,9 @@ def _break_name(text: str, size: float, bold: bool, width: float) -> str:
         if fits(i):
             return " ".join(words[:i]) + "\n" + " ".join(words[i:])
     # Otherwise two lines of balanced width; if even that fails the paragraph wraps on its own.
-    candidates = [i for i in range(1, len(words)) if fits(i)]
+    candidates = [
+        i for i in range(1, len(words)) if fits(i) and tuple(words[i - 1 : i + 1]) not in _INSEPARABLE
+    ]
     if not candidates:
         return text
 
@@ -317,6 +330,42 @@ def _break_name(text: str, size: float, bold: bool, width: float) -> str:
 
     best = min(candidates, key=widest)
     return " ".join(words[:best]) + "\n" + " ".join(words[best:])
+
+
+_DATE_GAP = 12.0  # least room between the number and a date line reaching into the left column
+
+
+class _DateLine(Flowable):
+    """One italic line centred in its column that, if wider, stays on one line by reaching leftwards."""
+
+    # Long places ("Thành phố Hồ Chí Minh, ngày …") outgrow the right header column; the
+    # number on the left is short, so the line borrows room from it instead of wrapping.
+
+    def __init__(self, text: str, size: float, spare_left: float):
+        super().__init__()
+        self.text = _nfc(text)
+        self.size = size
+        self.spare_left = spare_left
+        self.text_width = _text_width(self.text, size, italic=True)
+        self._avail = 0.0
+
+    def fits(self, width: float) -> bool:
+        """Whether the line fits in `width` plus the room it may borrow on the left."""
+        return self.text_width <= width + self.spare_left
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        self._avail = availWidth
+        return availWidth, self.size * 1.2
+
+    def draw(self) -> None:
+        x = (self._avail - self.text_width) / 2
+        if x < 0:  # wider than the column: end at its right edge
+            x = self._avail - self.text_width
+        self.canv.saveState()
+        self.canv.setFont(_FONT_ITALIC, self.size)
+        # Same baseline as a one-line Paragraph of this size: one em below the top of the box.
+        self.canv.drawString(x, self.size * 1.2 - self.size, self.text)
+        self.canv.restoreState()
 
 
 class _Rule(Flowable):
@@ -400,7 +449,7 @@ class _Builder:
 
     # -- header
     def _number_text(self) -> str:
-        """"Số 03-BC/ĐU" (party) or "Số: 12/BC-UBND" (state); blanks to fill by hand if no number."""
+        """Return "Số 03-BC/ĐU" (party) or "Số: 12/BC-UBND" (state); blanks to fill by hand if no number."""
         number = _nfc(self.s.number).strip()
         if number.lower().startswith("số"):  # already written out in full
             return number
@@ -410,14 +459,22 @@ class _Builder:
             return label + "\u00a0" * 12
         return f"{label} {number}"
 
-    def _left_ratio(self, right_lines: Sequence[tuple[str, float, bool, bool]]) -> float:
-        """Left column share: the setting, or all the room the right column's longest line leaves."""
+    def _left_ratio(
+        self, right_lines: Sequence[tuple[str, float, bool, bool]], number: str, dl: str
+    ) -> float:
+        """Left column share: the setting, or all the room the right column's lines leave."""
         if self.s.header_left_ratio is not None:
             return self.s.header_left_ratio
         need = max(_text_width(t, sz, b, i) for t, sz, b, i in right_lines) + 6
+        left = self.width - need
+        # The date line may reach left past its column up to the centred number (see _DateLine):
+        # it fits while date <= width - left/2 - number/2 - gap.
+        number_w = _text_width(number, self.s.size("number_size"))
+        date_w = _text_width(dl, self.s.size("date_size"), italic=True)
+        left = min(left, 2 * (self.width - number_w / 2 - _DATE_GAP - date_w))
         # Organ names are long ("ỦY BAN NHÂN DÂN XÃ …"): give the left what the right can spare,
         # between a third and a half of the width.
-        return max(0.34, min(0.5, 1 - need / self.width))
+        return max(0.34, min(0.5, left / self.width))
 
     def header(self) -> list[Flowable]:
         """The two header columns: issuing organ, number | national name, date line."""
@@ -431,7 +488,7 @@ class _Builder:
                 self.centred(PARTY_NATION, nation_size, bold=True),
                 _Rule(_text_width(PARTY_NATION, nation_size, bold=True)),
             ]
-            right_lines = [(PARTY_NATION, nation_size, True, False), (dl, s.size("date_size"), False, True)]
+            right_lines = [(PARTY_NATION, nation_size, True, False)]
         else:
             motto_size = s.size("motto_size")
             right_top = [
@@ -442,25 +499,33 @@ class _Builder:
             right_lines = [
                 (STATE_NATION, s.size("nation_size"), True, False),
                 (STATE_MOTTO, motto_size, True, False),
-                (dl, s.size("date_size"), False, True),
             ]
-        left_w = self.width * self._left_ratio(right_lines)
+        number = self._number_text()
+        left_w = self.width * self._left_ratio(right_lines, number, dl)
+        gutter = 10.0  # keep the left names visibly apart from the right column
         left_top: list[Flowable] = []
         if superior:
-            text = _break_name(superior, s.size("superior_size"), False, left_w)
+            text = _break_name(superior, s.size("superior_size"), False, left_w - gutter)
             left_top.append(self.centred(text, s.size("superior_size")))
         if organ:
-            text = _break_name(organ, s.size("organ_size"), True, left_w)
+            text = _break_name(organ, s.size("organ_size"), True, left_w - gutter)
             left_top.append(self.centred(text, s.size("organ_size"), bold=True))
         if s.layout == "party":
             # A single star under the organ (not a rule) in Party documents.
             left_top.append(self.centred("*", s.size("organ_size")))
         elif organ:
-            lines = _break_name(organ, s.size("organ_size"), True, left_w).split("\n")
+            lines = _break_name(organ, s.size("organ_size"), True, left_w - gutter).split("\n")
             longest = max(_text_width(x, s.size("organ_size"), bold=True) for x in lines)
             left_top.append(_Rule(min(longest, left_w) * s.organ_rule_ratio))
-        left_bottom = [self.centred(self._number_text(), s.size("number_size"))]
-        right_bottom = [self.centred(dl, s.size("date_size"), italic=True)]
+        left_bottom = [self.centred(number, s.size("number_size"))]
+        # Room left of the date line: from the end of the centred number, less a gap.
+        spare = (left_w - _text_width(number, s.size("number_size"))) / 2 - _DATE_GAP
+        date_flow = _DateLine(dl, s.size("date_size"), max(spare, 0))
+        right_bottom: list[Flowable] = [
+            date_flow
+            if date_flow.fits(self.width - left_w)
+            else self.centred(dl, s.size("date_size"), italic=True)
+        ]
         table = _RLTable(
             [[left_top, right_top], [left_bottom, right_bottom]],
             colWidths=[left_w, self.width - left_w],
@@ -595,7 +660,7 @@ class _Builder:
 
     # -- closing
     def closing(self) -> Flowable:
-        """"Nơi nhận" on the left and the signature block on the right, side by side."""
+        """Place "Nơi nhận" on the left and the signature block on the right, side by side."""
         s = self.s
         label_size = s.size("recipients_label_size")
         if s.layout == "party":
@@ -613,18 +678,14 @@ class _Builder:
             left.append(self.p(text, item))
         sign_size = s.size("signer_size")
         right: list[Flowable] = []
-        for line in (_nfc(s.signer_prefix).upper().splitlines() + _nfc(s.signer_title).upper().splitlines()):
+        for line in _nfc(s.signer_prefix).upper().splitlines() + _nfc(s.signer_title).upper().splitlines():
             if line.strip():
                 right.append(self.centred(line.strip(), sign_size, bold=True))
         right.append(Spacer(1, s.signature_space_mm * mm))
         if s.signer_name.strip():
             right.append(self.centred(s.signer_name.strip(), sign_size, bold=True))
         table = _RLTable([[left, right]], colWidths=[self.width * 0.5, self.width * 0.5], hAlign="CENTER")
-        table.setStyle(
-            TableStyle(
-                [*_NO_CELL_PADDING, ("VALIGN", (0, 0), (-1, -1), "TOP")]
-            )
-        )
+        table.setStyle(TableStyle([*_NO_CELL_PADDING, ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         return table
 
     def story(self) -> list[Flowable]:

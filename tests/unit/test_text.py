@@ -98,7 +98,8 @@ def test_matches_without_diacritics_and_with_words_skipped() -> None:
 
 def test_matches_requires_every_word() -> None:
     target = fold("Đảng ủy xã Bản Bo")
-    assert not matches("dang uy ban ba", target)
+    assert not matches("dang uy ban be", target)
+    assert matches("dang uy ban b", target)  # a word may be the start of a longer one
     assert not matches("phuong", target)
 
 
@@ -119,7 +120,7 @@ WORDS: list[str] = [
     "Kon Tum", "Lạng Sơn", "Lê", "Lý", "ma", "mà", "mả", "mã", "má", "mạ", "Nguyễn", "Nguyễn Thị Ánh",
     nfd("Nguyễn Văn An"), "Ngô", "Ninh Bình", "ô", "ôm", "Ông", "ơn", "Ơn", "Phú Thọ", "Quảng Trị",
     "sông", "Thôn 1", "Thôn 12", "Thôn 2", "tổ 3", "Trần", "ư", "ưu tiên", "uỷ ban", "ủy ban", "Ủy ban",
-    "văn hóa", "Vũng Tàu", "Vương", "Wi-Fi", "xã", "Zê", "2022", "1945", "10", "Xuân", "y tế",
+    "văn hóa", "Vũng Tàu", "Vương", "Wi-Fi", "xã", "Zê", "2022", "1945", "10", "Xuân", "y tế", "Tổ 678",
 ]  # fmt: skip
 
 
@@ -186,8 +187,9 @@ def test_nfd_and_nfc_give_the_same_key() -> None:
 
 
 def test_old_and_new_tone_placement_sort_next_to_each_other() -> None:
-    ordered = sorted(["Hoa", "Hoà", "Hòa", "Hoan", "Hoang"], key=sort_key)
-    assert ordered[:3] == ["Hoa", "Hoà", "Hòa"]
+    ordered = sorted(["Hoang", "Hòa", "Hoan", "Hoà", "Hoa"], key=sort_key)
+    # Both spellings sit before "Hoan"; QCollator puts the tone on the later letter first.
+    assert ordered == ["Hoa", "Hoà", "Hòa", "Hoan", "Hoang"]
 
 
 def test_sort_key_agrees_with_qcollator_on_random_text(collator: QCollator) -> None:

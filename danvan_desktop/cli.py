@@ -1,0 +1,314 @@
+"""The scriptable commands of SPEC §8: parse arguments, call services, print Vietnamese messages."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+# argparse's own sentences are English; route them through a small Vietnamese table (it calls
+# gettext through the module-level name `_`).
+_VI = {
+    "usage: ": "Cách dùng: ",
+    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+    "unrecognized arguments: %s": "tham số không hiểu được: %s",
+    "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "lựa chọn không hợp lệ: %(value)r (chọn trong %(choices)s)",
+    "expected one argument": "cần một giá trị",
+    "show this help message and exit": "hiện hướng dẫn này rồi thoát",
+    "positional arguments": "tham số vị trí",
+    "options": "tùy chọn",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+    "invalid %(type)s value: %(value)r": "giá trị %(type)s không hợp lệ: %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": "tùy chọn mơ hồ: %(option)s có thể là %(matches)s",
+    "one of the arguments %s is required": "cần một trong các tham số %s",
+}
+argparse._ = lambda s: _VI.get(s, s)  # type: ignore[attr-defined]
+argparse.ngettext = lambda s, p, n: _VI.get(s if n == 1 else p, s if n == 1 else p)  # type: ignore[attr-defined]
+
+from danvan_desktop import __version__  # noqa: E402
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NOT_YET = 0, 1, 2, 3
+
+
+class CliError(Exception):
+    """A refusal to print and exit non-zero."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"Lỗi: {message}\n")
+
+
+def _password(prompt: str, env: str) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin or not sys.stdin.isatty():
+        raise CliError(f"Thiếu mật khẩu: đặt biến môi trường {env} hoặc chạy lệnh trong cửa sổ dòng lệnh.")
+    return getpass.getpass(prompt)
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    if args.db:
+        return Path(args.db)
+    from danvan_desktop.app import default_db_path
+
+    return default_db_path()
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from danvan_desktop.store.database import open_database
+
+    path = _db_path(args)
+    if not path.exists():
+        raise CliError(f"Không tìm thấy cơ sở dữ liệu “{path}”. Hãy khởi tạo bằng lệnh “init”.")
+    return open_database(path, create=False)
+
+
+def _actor(args: argparse.Namespace, db: Any) -> Any:
+    from danvan_desktop.services.accounts import authenticate
+
+    if not args.user:
+        raise CliError("Lệnh này cần tên tài khoản: thêm --user TÊN (mật khẩu trong biến DANVAN_PASSWORD).")
+    return authenticate(db, args.user, _password(f"Mật khẩu của {args.user}: ", "DANVAN_PASSWORD"))
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+# ---- commands --------------------------------------------------------------------------------------------
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create the office database."""
+    from danvan_desktop.services.catalogue import find_unit
+    from danvan_desktop.services.setup import UnitSpec, init_office
+    from danvan_desktop.domain.text import fold
+
+    def spec(code: str, name: str, level: str) -> UnitSpec:
+        official = find_unit(code)
+        # An official code counts as such only if the name agrees with the catalogue's (codes were reused).
+        same = official is not None and (fold(official.name).endswith(fold(name)) or
+                                         fold(name).endswith(fold(official.name)))
+        return UnitSpec(code, name, level, "2025" if same else "local")
+
+    parents = args.parent_code or []
+    names = args.parent_name or []
+    levels = args.parent_level or []
+    if not (len(parents) == len(names) == len(levels)):
+        raise CliError("Mỗi đơn vị cấp trên cần đủ ba tham số --parent-code, --parent-name, --parent-level.")
+    password = _password(f"Mật khẩu cho tài khoản quản trị {args.admin}: ", "DANVAN_PASSWORD")
+    path = _db_path(args)
+    db = init_office(path, spec(args.unit_code, args.unit_name, args.level),
+                     [spec(c, n, lv) for c, n, lv in zip(parents, names, levels, strict=True)],
+                     args.admin, password)
+    db.close()
+    print(f"Đã khởi tạo cơ sở dữ liệu “{path}” cho “{args.unit_name}”; tài khoản quản trị: {args.admin}.")
+    return EXIT_OK
+
+
+def cmd_useradd(args: argparse.Namespace) -> int:
+    """Add an account."""
+    from danvan_desktop.services.accounts import add_account
+
+    db = _open(args)
+    actor = _actor(args, db)
+    password = _password(f"Mật khẩu cho tài khoản mới {args.name}: ", "DANVAN_NEW_PASSWORD")
+    info = add_account(db, actor, args.name, password, args.role, full_name=args.full_name or "",
+                       religion_access=args.religion)
+    print(f"Đã tạo tài khoản “{info.username}” ({info.role_label}).")
+    return EXIT_OK
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    """Write the entry template."""
+    from danvan_desktop.exchange.template import write_template
+
+    out = Path(args.out)
+    write_template(out)
+    print(f"Đã ghi mẫu nhập liệu “{out}”.")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import an entry template: all rows or none."""
+    from danvan_desktop.exchange.template import TemplateRejected, import_template
+
+    db = _open(args)
+    actor = _actor(args, db)
+    try:
+        result = import_template(db, actor, Path(args.file))
+    except TemplateRejected as e:
+        print(str(e), file=sys.stderr)
+        for err in e.errors:
+            print(f"  - {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    total = sum(result.counts.values())
+    detail = ", ".join(f"{label}: {n}" for label, n in result.labelled_counts() if n)
+    print(f"Đã nhập {total} bản ghi từ “{Path(args.file).name}” ({detail or 'không có dòng dữ liệu'}).")
+    return EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Print the summary of a period."""
+    from danvan_desktop.domain.indicators import INDICATORS
+    from danvan_desktop.domain.periods import parse_period
+    from danvan_desktop.domain.vnformat import fmt_int
+    from danvan_desktop.services.summary import summarize
+
+    period = parse_period(args.period)
+    db = _open(args)
+    actor = _actor(args, db)
+    summary = summarize(db, actor, period, args.unit)
+    if args.json:
+        _print_json(summary.as_json())
+        return EXIT_OK
+    print(f"{summary.unit.name} — {period.label_vi} (so với {summary.previous.period.label_vi})")
+    for ind in INDICATORS:
+        cur, prev = summary.current.indicators[ind.key], summary.previous.indicators[ind.key]
+        if cur or prev:
+            print(f"  {ind.label}: {fmt_int(cur)} (cùng kỳ: {fmt_int(prev)})")
+    return EXIT_OK
+
+
+def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
+    def run(_args: argparse.Namespace) -> int:
+        print(f"Lệnh “{name}” chưa có trong phiên bản {__version__} của Dân vận.", file=sys.stderr)
+        return EXIT_NOT_YET
+    return run
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export a package (xlsx) or a report (pdf) for a period."""
+    return _not_yet("export")(args)
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Merge packages from units below."""
+    return _not_yet("merge")(args)
+
+
+def cmd_completeness(args: argparse.Namespace) -> int:
+    """Which units below have delivered a package for a period."""
+    return _not_yet("completeness")(args)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Back the database up to a file."""
+    return _not_yet("backup")(args)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore the database from a backup file."""
+    return _not_yet("restore")(args)
+
+
+# ---- parser ----------------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of SPEC §8."""
+    p = _Parser(prog="danvan", description="Dân vận Desktop — ghi chép, tổng hợp, báo cáo công tác dân vận.")
+    p.add_argument("--db", metavar="TỆP", help="tệp cơ sở dữ liệu (mặc định: trong thư mục dữ liệu người dùng)")
+    p.add_argument("--user", metavar="TÀI_KHOẢN", help="tài khoản thực hiện lệnh (mật khẩu: DANVAN_PASSWORD)")
+    p.add_argument("--demo", action="store_true", help="mở dữ liệu mẫu để làm quen với chương trình")
+    p.add_argument("--version", action="version", version=f"Dân vận Desktop {__version__}",
+                   help="in phiên bản rồi thoát")
+    sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
+
+    s = sub.add_parser("init", help="khởi tạo cơ sở dữ liệu cho một đơn vị")
+    s.add_argument("--unit-code", required=True, metavar="MÃ")
+    s.add_argument("--unit-name", required=True, metavar="TÊN")
+    s.add_argument("--level", required=True, choices=["tinh", "huyen", "xa"])
+    s.add_argument("--parent-code", action="append", metavar="MÃ")
+    s.add_argument("--parent-name", action="append", metavar="TÊN")
+    s.add_argument("--parent-level", action="append", choices=["tinh", "huyen", "xa"])
+    s.add_argument("--admin", required=True, metavar="TÀI_KHOẢN")
+    s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("useradd", help="thêm tài khoản (mật khẩu mới: DANVAN_NEW_PASSWORD)")
+    s.add_argument("name", metavar="TÊN")
+    s.add_argument("--role", required=True, choices=["admin", "can_bo", "tong_hop", "van_thu"])
+    s.add_argument("--full-name", metavar="HỌ_TÊN")
+    s.add_argument("--religion", action="store_true", help="cho phép xem dữ liệu tôn giáo")
+    s.set_defaults(func=cmd_useradd)
+
+    s = sub.add_parser("template", help="ghi mẫu nhập liệu Excel")
+    s.add_argument("--out", required=True, metavar="TỆP.xlsx")
+    s.set_defaults(func=cmd_template)
+
+    s = sub.add_parser("import", help="nhập dữ liệu từ mẫu Excel (tất cả các dòng hoặc không dòng nào)")
+    s.add_argument("file", metavar="TỆP.xlsx")
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("export", help="xuất gói dữ liệu (xlsx) hoặc báo cáo (pdf)")
+    s.add_argument("--period", required=True, metavar="KỲ")
+    s.add_argument("--format", required=True, choices=["xlsx", "pdf"])
+    s.add_argument("--out", required=True, metavar="TỆP")
+    s.add_argument("--unit", metavar="MÃ")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("merge", help="tổng hợp gói dữ liệu của đơn vị cấp dưới")
+    s.add_argument("--dry-run", action="store_true", help="chỉ xem trước, không ghi")
+    s.add_argument("paths", nargs="+", metavar="ĐƯỜNG_DẪN")
+    s.set_defaults(func=cmd_merge)
+
+    s = sub.add_parser("summary", help="số liệu tổng hợp của một kỳ")
+    s.add_argument("--period", required=True, metavar="KỲ")
+    s.add_argument("--unit", metavar="MÃ")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_summary)
+
+    s = sub.add_parser("completeness", help="đơn vị cấp dưới đã gửi gói dữ liệu hay chưa")
+    s.add_argument("--period", required=True, metavar="KỲ")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_completeness)
+
+    s = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu")
+    s.add_argument("--out", required=True, metavar="TỆP")
+    s.set_defaults(func=cmd_backup)
+
+    s = sub.add_parser("restore", help="khôi phục từ bản sao lưu")
+    s.add_argument("file", metavar="TỆP")
+    s.set_defaults(func=cmd_restore)
+    return p
+
+
+def _open_window(args: argparse.Namespace) -> int:
+    from danvan_desktop.ui.main import run_gui
+
+    return run_gui(db_path=Path(args.db) if args.db else None, demo=args.demo)
+
+
+def run(argv: Sequence[str]) -> int:
+    """Parse and run one command; returns the exit code (non-zero on any refusal)."""
+    from danvan_desktop.domain.periods import PeriodError
+    from danvan_desktop.domain.validation import ValidationError
+    from danvan_desktop.services.errors import ServiceError
+    from danvan_desktop.store.errors import StoreError
+
+    args = build_parser().parse_args(list(argv))
+    if not args.command:
+        return _open_window(args)
+    try:
+        return int(args.func(args))
+    except ValidationError as e:
+        print("Dữ liệu không hợp lệ:", file=sys.stderr)
+        for err in e.errors:
+            print(f"  - {err.message}", file=sys.stderr)
+        return EXIT_REFUSED
+    except (CliError, ServiceError, StoreError, PeriodError) as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu.", file=sys.stderr)
+        return EXIT_REFUSED
+    except OSError as e:
+        print(f"Lỗi đọc/ghi tệp “{e.filename or ''}”: {e.strerror or e}.", file=sys.stderr)
+        return EXIT_REFUSED
