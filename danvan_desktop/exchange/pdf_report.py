@@ -314,14 +314,19 @@ def _break_name(text: str, size: float, bold: bool, width: float) -> str:
     def fits(i: int) -> bool:
         return all(_text_width(" ".join(part), size, bold) <= width for part in (words[:i], words[i:]))
 
-    starts = [i for i in range(1, len(words)) if any(tuple(words[i : i + len(w)]) == w for w in _LEVEL_WORDS)]
+    def inseparable(i: int) -> bool:  # the break would fall inside "THÀNH PHỐ", "THỊ XÃ", ...
+        return tuple(words[i - 1 : i + 1]) in _INSEPARABLE
+
+    starts = [
+        i
+        for i in range(1, len(words))
+        if any(tuple(words[i : i + len(w)]) == w for w in _LEVEL_WORDS) and not inseparable(i)
+    ]
     for i in reversed(starts):
         if fits(i):
             return " ".join(words[:i]) + "\n" + " ".join(words[i:])
     # Otherwise two lines of balanced width; if even that fails the paragraph wraps on its own.
-    candidates = [
-        i for i in range(1, len(words)) if fits(i) and tuple(words[i - 1 : i + 1]) not in _INSEPARABLE
-    ]
+    candidates = [i for i in range(1, len(words)) if fits(i) and not inseparable(i)]
     if not candidates:
         return text
 
@@ -414,7 +419,6 @@ class _Builder:
         self.s = doc.settings
         self.width = width
         s = self.s
-        self.body_leading = s.body_size * s.line_spacing
         indent = s.first_line_indent_mm * mm
         self.body = _style(
             "body",
@@ -700,6 +704,8 @@ class _Builder:
 
 # ---------------------------------------------------------------- rendering
 
+_NO_PADDING = {"leftPadding": 0, "rightPadding": 0, "topPadding": 0, "bottomPadding": 0}
+
 
 def render_pdf(doc: ReportDocument, out: Path | BinaryIO) -> int:
     """Render the report as an A4 PDF to a path or a binary file object; return the page count."""
@@ -754,11 +760,8 @@ def render_pdf(doc: ReportDocument, out: Path | BinaryIO) -> int:
     return pages
 
 
-_NO_PADDING = {"leftPadding": 0, "rightPadding": 0, "topPadding": 0, "bottomPadding": 0}
-
-
 def with_layout(settings: LayoutSettings, layout: str) -> LayoutSettings:
     """Return settings switched to another layout, its sizes reset to that layout's defaults."""
     # dataclasses.replace would carry over sizes already resolved for the old layout.
-    reset = {name: None for name in _LAYOUT_DEFAULTS[layout]} if layout in _LAYOUT_DEFAULTS else {}
+    reset: dict[str, Any] = {name: None for name in _LAYOUT_DEFAULTS.get(layout, {})}
     return dataclasses.replace(settings, layout=layout, **reset)
