@@ -9,6 +9,7 @@ from typing import Any
 
 from danvan_desktop.domain.fields import Field, FieldType, RecordKind, Rule
 from danvan_desktop.domain.text import clean_text
+from danvan_desktop.domain.vnformat import parse_date_vn
 
 Value = str | int | bool | dt.date | tuple[str, ...] | None
 
@@ -34,18 +35,12 @@ def _quoted(s: str) -> str:
 
 
 def parse_date(raw: object) -> dt.date:
-    """A date from a date, a datetime, 'dd/mm/yyyy' or 'yyyy-mm-dd' (ValueError otherwise)."""
+    """A date from a date, a datetime, or text as a person types it (ValueError otherwise)."""
     if isinstance(raw, dt.datetime):
         return raw.date()
     if isinstance(raw, dt.date):
         return raw
-    s = str(raw).strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(s, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(s)
+    return parse_date_vn(str(raw).strip())
 
 
 def parse_value(f: Field, raw: object) -> Value:
