@@ -1,0 +1,47 @@
+"""What every screen shares: the open database, the signed-in account, the background runner, the units."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from danvan_desktop.services.actor import Actor
+from danvan_desktop.services.units import UnitInfo
+from danvan_desktop.store.database import Database
+from danvan_desktop.ui.tasks import TaskRunner
+
+
+class AppContext(QObject):
+    """The session of one signed-in account; screens get it passed in (no globals)."""
+
+    recordsChanged = Signal(str)  # a kind key, after a save or delete
+    unitsChanged = Signal()  # after the admin changed the unit tree
+
+    def __init__(self, db: Database, actor: Actor, runner: TaskRunner, units: list[UnitInfo],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.runner = runner
+        self.units = units
+
+    @property
+    def home(self) -> UnitInfo:
+        """The office's own unit (first of the depth-first unit list)."""
+        return self.units[0]
+
+    def unit_name(self, code: str | None) -> str:
+        """A unit's name from its code ('' if unknown)."""
+        for u in self.units:
+            if u.code == code:
+                return u.name
+        return ""
+
+    def reload_units(self) -> None:
+        """Fetch the unit tree again in the background, then tell the screens."""
+        from danvan_desktop.services.units import list_units
+
+        def done(units: list[UnitInfo]) -> None:
+            self.units = units
+            self.unitsChanged.emit()
+
+        self.runner.run(lambda: list_units(self.db), done, owner=self, label="Đang tải danh sách đơn vị…")

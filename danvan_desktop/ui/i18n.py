@@ -1,0 +1,136 @@
+"""Vietnamese for Qt's own words (buttons, context menus) and the message boxes the window shows.
+
+PySide6 ships no Qt translation for Vietnamese, so a small translator answers the strings Qt's widgets
+show (its source texts, whatever the context); every message box is built here with Vietnamese buttons.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from danvan_desktop.ui.tasks import TaskFailure
+
+APP_TITLE = "Dân vận"
+
+# Qt's source texts (QPlatformTheme, QGnomeTheme, QLineEdit, QWidgetTextControl, QAbstractSpinBox,
+# QScrollBar, QMessageBox, QCalendarWidget, QPrintPreviewDialog, QPrintDialog, QPageSetupWidget…).
+QT_TEXTS: dict[str, str] = {
+    "OK": "Đồng ý", "&OK": "Đồng ý", "Save": "Lưu", "&Save": "Lưu", "Save All": "Lưu tất cả",
+    "Open": "Mở", "&Yes": "Có", "Yes": "Có", "Yes to &All": "Có với tất cả", "&No": "Không", "No": "Không",
+    "N&o to All": "Không với tất cả", "Abort": "Dừng", "Retry": "Thử lại", "Ignore": "Bỏ qua",
+    "Close": "Đóng", "&Close": "Đóng", "Cancel": "Hủy", "&Cancel": "Hủy", "Discard": "Bỏ",
+    "Close without Saving": "Đóng không lưu", "Help": "Trợ giúp", "Apply": "Áp dụng", "Reset": "Đặt lại",
+    "Restore Defaults": "Khôi phục mặc định",
+    "&Undo": "Hoàn tác", "&Redo": "Làm lại", "Cu&t": "Cắt", "&Copy": "Sao chép", "&Paste": "Dán",
+    "Delete": "Xóa", "Select All": "Chọn tất cả", "&Select All": "Chọn tất cả",
+    "Copy &Link Location": "Sao chép địa chỉ liên kết", "&Step up": "Tăng", "Step &down": "Giảm",
+    "Scroll here": "Cuộn đến đây", "Left edge": "Cạnh trái", "Top": "Đầu", "Right edge": "Cạnh phải",
+    "Bottom": "Cuối", "Page left": "Trang trái", "Page up": "Trang trên", "Page right": "Trang phải",
+    "Page down": "Trang dưới", "Scroll left": "Cuộn trái", "Scroll up": "Cuộn lên",
+    "Scroll right": "Cuộn phải", "Scroll down": "Cuộn xuống",
+    "Show Details...": "Xem chi tiết…", "Hide Details...": "Ẩn chi tiết…",
+    "Previous Month": "Tháng trước", "Next Month": "Tháng sau", "Today": "Hôm nay",
+    "Print Preview": "Xem trước khi in", "Print": "In", "Page Setup": "Thiết lập trang",
+    "Page setup": "Thiết lập trang", "Next page": "Trang sau", "Previous page": "Trang trước",
+    "First page": "Trang đầu", "Last page": "Trang cuối", "Fit width": "Vừa chiều rộng",
+    "Fit page": "Vừa trang", "Zoom in": "Phóng to", "Zoom out": "Thu nhỏ", "Portrait": "Trang dọc",
+    "Landscape": "Trang ngang", "Show single page": "Xem từng trang", "Show facing pages": "Xem hai trang",
+    "Show overview of all pages": "Xem tất cả các trang", "Export to PDF": "Xuất PDF",
+    "Printer": "Máy in", "&Name:": "Tên:", "P&roperties": "Thuộc tính", "Copies": "Số bản",
+    "Print range": "Phạm vi in", "Print all": "In tất cả", "Pages from": "Từ trang", "to": "đến",
+    "Options": "Tùy chọn", "Paper": "Giấy", "Orientation": "Hướng giấy", "Margins": "Lề",
+    "Page size:": "Khổ giấy:", "Width:": "Rộng:", "Height:": "Cao:", "Custom": "Tùy chỉnh",
+    "&Print": "In", "Print to File (PDF)": "In ra tệp (PDF)", "Collate": "Sắp theo bộ",
+    "Reverse": "Đảo thứ tự", "Color Mode": "Chế độ màu", "Color": "Màu", "Grayscale": "Đen trắng",
+    "Duplex Printing": "In hai mặt", "None": "Không", "Long side": "Cạnh dài", "Short side": "Cạnh ngắn",
+    "Current Page": "Trang hiện tại", "Selection": "Vùng chọn", "Pages": "Trang", "Copies:": "Số bản:",
+    "&Options >>": "Tùy chọn >>", "&Options <<": "Tùy chọn <<", "Print to File ...": "In ra tệp…",
+    "Local file": "Tệp trên máy", "Write PDF file": "Ghi tệp PDF",
+}
+
+
+class ViTranslator(QTranslator):
+    """Answers Qt's own interface texts in Vietnamese."""
+
+    def translate(self, context: str, source_text: str, disambiguation: str | None = None,  # noqa: D102
+                  n: int = -1) -> str:
+        # Unknown texts come back unchanged, as Qt itself would show them.
+        return QT_TEXTS.get(source_text, source_text)
+
+    def isEmpty(self) -> bool:  # noqa: N802, D102 - Qt's name
+        return False
+
+
+_translator: ViTranslator | None = None
+
+
+def install_vietnamese(app: QCoreApplication) -> None:
+    """Vietnamese locale (calendar, month names) and the translator for Qt's own texts."""
+    global _translator  # one per process; Qt keeps only a pointer, so Python must hold the object
+    QLocale.setDefault(QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam))
+    if _translator is None:
+        _translator = ViTranslator()
+        app.installTranslator(_translator)
+
+
+def _box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str, details: str = "") -> QMessageBox:
+    box = QMessageBox(icon, title or APP_TITLE, text, QMessageBox.StandardButton.NoButton, parent)
+    if details:
+        box.setDetailedText(details)
+    return box
+
+
+def inform(parent: QWidget | None, text: str, title: str = APP_TITLE) -> None:
+    """A notice with one button "Đóng"."""
+    box = _box(parent, QMessageBox.Icon.Information, title, text)
+    box.addButton("Đóng", QMessageBox.ButtonRole.AcceptRole)
+    box.exec()
+
+
+def warn(parent: QWidget | None, text: str, title: str = APP_TITLE, details: str = "") -> None:
+    """A refusal or problem, with one button "Đóng"."""
+    box = _box(parent, QMessageBox.Icon.Warning, title, text, details)
+    box.addButton("Đóng", QMessageBox.ButtonRole.AcceptRole)
+    box.exec()
+
+
+def ask(parent: QWidget | None, text: str, *, yes: str = "Đồng ý", no: str = "Hủy", title: str = APP_TITLE,
+        danger: bool = False) -> bool:
+    """A yes/no question with Vietnamese buttons; True for yes. The safe answer is the default."""
+    box = _box(parent, QMessageBox.Icon.Warning if danger else QMessageBox.Icon.Question, title, text)
+    yes_b = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+    no_b = box.addButton(no, QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(no_b if danger else yes_b)
+    box.setEscapeButton(no_b)
+    box.exec()
+    return box.clickedButton() is yes_b
+
+
+def error_text(error: BaseException) -> tuple[str, bool]:
+    """The Vietnamese sentence for an error, and whether it is our fault (a bug) rather than the user's."""
+    from danvan_desktop.services.errors import ServiceError, ValidationError
+    from danvan_desktop.store.errors import StoreError
+
+    if isinstance(error, ValidationError):
+        return "Dữ liệu chưa hợp lệ:\n• " + "\n• ".join(e.message for e in error.errors), False
+    if isinstance(error, ServiceError | StoreError):
+        return str(error), False
+    if isinstance(error, OSError):
+        return (f"Không đọc, ghi được tệp: {error.strerror or error}. Hãy kiểm tra ổ đĩa còn chỗ trống và tệp "
+                "không bị chương trình khác mở."), False
+    if error.__class__.__name__ == "OperationalError":  # SQLAlchemy wraps a locked or read-only file
+        return ("Không ghi được vào cơ sở dữ liệu (tệp đang bị khóa hoặc ổ đĩa đầy). Dữ liệu đã nhập chưa mất; "
+                "hãy thử lại sau ít phút."), False
+    return ("Chương trình gặp lỗi không mong muốn. Dữ liệu đã lưu trước đó không bị ảnh hưởng. "
+            "Hãy chụp màn hình phần chi tiết và gửi cho người hỗ trợ."), True
+
+
+def show_failure(parent: QWidget | None, failure: TaskFailure | BaseException) -> None:
+    """Show a background task's failure: the user's message, plus details when it is a bug."""
+    if isinstance(failure, TaskFailure):
+        err, details = failure.error, failure.details
+    else:
+        err, details = failure, ""
+    text, bug = error_text(err)
+    warn(parent, text, details=details if bug else "")

@@ -1,0 +1,160 @@
+"""The one background helper: run slow service calls on worker threads, deliver results on the UI thread."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtWidgets import QWidget
+
+
+@dataclass
+class TaskFailure:
+    """An exception raised by a background call, with its traceback text for the error report."""
+
+    error: BaseException
+    details: str
+
+
+@dataclass
+class _Pending:
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[TaskFailure], None] | None
+    owner: QObject | None
+    label: str
+
+
+class _Relay(QObject):
+    """Lives on the UI thread; workers emit through it so delivery is queued onto the UI thread."""
+
+    finished = Signal(int, bool, object)
+
+
+class _Job(QRunnable):
+    def __init__(self, task_id: int, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._id, self._fn, self._relay = task_id, fn, relay
+
+    def run(self) -> None:
+        # Never touch a widget here: only call the function and hand its outcome to the relay.
+        try:
+            result: Any = self._fn()
+            ok = True
+        except BaseException as e:  # noqa: BLE001 - every failure must reach the UI, not kill the thread
+            result, ok = TaskFailure(e, traceback.format_exc()), False
+        self._relay.finished.emit(self._id, ok, result)
+
+
+class TaskRunner(QObject):
+    """Runs callables on a small thread pool; on_done/on_error are called later on the UI thread.
+
+    `busyChanged(busy, text)` drives the window's progress indicator. A task whose `owner` widget has been
+    destroyed in the meantime is dropped silently.
+    """
+
+    busyChanged = Signal(bool, str)
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = 2) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_threads)
+        self._relay = _Relay(self)
+        self._relay.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._pending: dict[int, _Pending] = {}
+        self._next_id = 0
+        self._closed = False
+        # Called for failures of tasks that gave no on_error (the window shows a message box).
+        self.default_error: Callable[[TaskFailure], None] | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether any task is running or waiting to be delivered."""
+        return bool(self._pending)
+
+    def busy_text(self) -> str:
+        """The label of the most recent task still running ('' when idle)."""
+        return next(reversed(self._pending.values())).label if self._pending else ""
+
+    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+            on_error: Callable[[TaskFailure], None] | None = None, *, owner: QObject | None = None,
+            label: str = "Đang xử lý…") -> int:
+        """Start fn() in the background; returns a task id."""
+        if self._closed:
+            return -1
+        self._next_id += 1
+        tid = self._next_id
+        was_busy = self.busy
+        self._pending[tid] = _Pending(on_done, on_error, owner, label)
+        self._pool.start(_Job(tid, fn, self._relay))
+        if not was_busy:
+            self.busyChanged.emit(True, label)
+        return tid
+
+    @Slot(int, bool, object)
+    def _deliver(self, task_id: int, ok: bool, payload: object) -> None:
+        p = self._pending.pop(task_id, None)
+        try:
+            if p is None or self._closed:
+                return
+            if p.owner is not None and not shiboken6.isValid(p.owner):
+                return
+            if ok:
+                if p.on_done is not None:
+                    p.on_done(payload)
+            else:
+                assert isinstance(payload, TaskFailure)
+                handler = p.on_error or self.default_error
+                if handler is not None:
+                    handler(payload)
+                else:
+                    traceback.print_exception(payload.error)
+        finally:
+            if not self._pending:
+                self.busyChanged.emit(False, "")
+            else:
+                self.busyChanged.emit(True, self.busy_text())
+
+    def call(self, fn: Callable[[], Any], *, parent: QWidget | None = None, label: str = "Đang xử lý…") -> Any:
+        """Run fn() in the background while the UI keeps running (a local event loop); return or raise its result.
+
+        For start-up steps (open the database, sign in) where nothing else can happen until they end.
+        """
+        from danvan_desktop.ui.widgets import BusyDialog
+
+        loop = QEventLoop()
+        box: dict[str, Any] = {}
+
+        def done(v: Any) -> None:
+            box["ok"] = v
+            loop.quit()
+
+        def failed(f: TaskFailure) -> None:
+            box["err"] = f.error
+            loop.quit()
+
+        dlg = BusyDialog(label, parent)
+        self.run(fn, done, failed, label=label)
+        if "ok" not in box and "err" not in box:
+            dlg.show()
+            loop.exec()
+        dlg.close()
+        dlg.deleteLater()
+        if "err" in box:
+            raise box["err"]
+        return box["ok"]
+
+    def wait_idle(self, timeout_ms: int = 10_000) -> bool:
+        """Block until the workers are done (for closing the window); results are then dropped."""
+        return self._pool.waitForDone(timeout_ms)
+
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        """Stop delivering results and wait for running work to end."""
+        self._closed = True
+        self._pool.clear()
+        self._pool.waitForDone(timeout_ms)
+        self._pending.clear()

@@ -1,0 +1,459 @@
+"""Editors for each field type (dates, numbers, lists, units, links) and small shared widgets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QDate, QEvent, QObject, QRegularExpression, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from danvan_desktop.domain.fields import Field, FieldType
+from danvan_desktop.domain.vocab import Vocabulary
+from danvan_desktop.domain.vnformat import fmt_date
+from danvan_desktop.services.units import UnitInfo
+
+# An optional date that is not set sits on this day, shown as an empty box (Qt's "special value").
+EMPTY_DATE = QDate(1899, 12, 31)
+FIRST_DATE = QDate(1900, 1, 1)
+LAST_DATE = QDate(2999, 12, 31)
+INDENT = "    "
+
+
+def to_qdate(d: dt.date) -> QDate:
+    """A Python date as a QDate."""
+    return QDate(d.year, d.month, d.day)
+
+
+def from_qdate(d: QDate) -> dt.date:
+    """A QDate as a Python date."""
+    return dt.date(d.year(), d.month(), d.day())
+
+
+class BusyDialog(QDialog):
+    """A small modal window with a moving bar while start-up work runs in the background."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Dialog | Qt.WindowType.CustomizeWindowHint
+                         | Qt.WindowType.WindowTitleHint)
+        self.setWindowTitle("Dân vận")
+        self.setModal(True)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(text))
+        bar = QProgressBar()
+        bar.setRange(0, 0)
+        bar.setTextVisible(False)
+        lay.addWidget(bar)
+        self.setMinimumWidth(360)
+
+    def reject(self) -> None:
+        """Esc does not close it: the work cannot be abandoned half-way."""
+
+
+class ErrorLabel(QLabel):
+    """The rule message shown under a field (hidden when there is none)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setStyleSheet("color: #b00020;")
+        self.setVisible(False)
+
+    def show_message(self, text: str) -> None:
+        """Show a message, or hide the label for ''."""
+        self.setText(text)
+        self.setVisible(bool(text))
+
+
+class DateField(QDateEdit):
+    """dd/MM/yyyy with a calendar; an optional date can be left empty (Delete empties it)."""
+
+    changed = Signal()
+
+    def __init__(self, optional: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._optional = optional
+        self.setDisplayFormat("dd/MM/yyyy")
+        self.setCalendarPopup(True)
+        self.setMaximumDate(LAST_DATE)
+        if optional:
+            self.setMinimumDate(EMPTY_DATE)
+            self.setSpecialValueText(" ")
+            self.setDate(EMPTY_DATE)
+            self.setToolTip("Nhập ngày/tháng/năm hoặc chọn trên lịch; nhấn Delete để để trống.")
+        else:
+            self.setMinimumDate(FIRST_DATE)
+            self.setDate(QDate.currentDate())
+            self.setToolTip("Nhập ngày/tháng/năm hoặc chọn trên lịch.")
+        self.dateChanged.connect(lambda _d: self.changed.emit())
+        self.calendarWidget().installEventFilter(self)
+
+    def is_empty(self) -> bool:
+        """Whether an optional date is left empty."""
+        return self._optional and self.date() == EMPTY_DATE
+
+    def value(self) -> dt.date | None:
+        """The date, or None when empty."""
+        return None if self.is_empty() else from_qdate(self.date())
+
+    def set_value(self, v: dt.date | None) -> None:
+        """Show a date (None: empty, or today for a required date)."""
+        if v is None:
+            self.setDate(EMPTY_DATE if self._optional else QDate.currentDate())
+        else:
+            self.setDate(to_qdate(v))
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Delete/Backspace on a whole optional date empties it; typing into an empty one starts from today."""
+        if self._optional:
+            le = self.lineEdit()
+            whole = le.selectedText() == le.text() or self.is_empty()
+            if e.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and whole:
+                self.setDate(EMPTY_DATE)
+                return
+            if self.is_empty() and e.text().isdigit():
+                self.setDate(QDate.currentDate())
+                self.setCurrentSection(QDateEdit.Section.DaySection)
+                le.setSelection(0, 2)
+        super().keyPressEvent(e)
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """An empty date opens the calendar on this month, not on 1899."""
+        if obj is self.calendarWidget() and ev.type() == QEvent.Type.Show and self.is_empty():
+            today = QDate.currentDate()
+            self.calendarWidget().setCurrentPage(today.year(), today.month())
+        return False
+
+
+class IntField(QLineEdit):
+    """A whole number ≥ 0; letters and signs are refused as they are typed."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9]{0,9}"), self))
+        self.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.setMaximumWidth(160)
+        self.textChanged.connect(lambda _t: self.changed.emit())
+
+    def value(self) -> int | None:
+        """The number, or None when empty."""
+        t = self.text().strip()
+        return int(t) if t else None
+
+    def set_value(self, v: int | None) -> None:
+        """Show a number (None: empty)."""
+        self.setText("" if v is None else str(v))
+
+
+class TextField(QLineEdit):
+    """One line of text."""
+
+    changed = Signal()
+
+    def __init__(self, max_len: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMaxLength(max_len + 100)  # a little over, so the rule's message explains the limit
+        self.textChanged.connect(lambda _t: self.changed.emit())
+
+    def value(self) -> str:
+        """The text as typed."""
+        return self.text()
+
+    def set_value(self, v: Any) -> None:
+        """Show a text."""
+        self.setText("" if v is None else str(v))
+
+
+class LongTextField(QPlainTextEdit):
+    """Several lines of text; Tab moves on to the next field (Ctrl+Enter saves the form)."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
+        self.textChanged.connect(self.changed.emit)
+
+    def value(self) -> str:
+        """The text as typed."""
+        return self.toPlainText()
+
+    def set_value(self, v: Any) -> None:
+        """Show a text."""
+        self.setPlainText("" if v is None else str(v))
+
+
+class EnumField(QComboBox):
+    """A closed list shown by its Vietnamese labels; an optional one starts empty."""
+
+    changed = Signal()
+
+    def __init__(self, vocab: Vocabulary, optional: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        if optional:
+            self.addItem("", None)
+        for key, label in vocab.items:
+            self.addItem(label, key)
+        self.currentIndexChanged.connect(lambda _i: self.changed.emit())
+
+    def value(self) -> str | None:
+        """The chosen key."""
+        return self.currentData()
+
+    def set_value(self, key: str | None) -> None:
+        """Choose by key (None: the empty item, or the first value)."""
+        i = self.findData(key)
+        self.setCurrentIndex(i if i >= 0 else 0)
+
+    def select_label(self, label: str) -> None:
+        """Choose by the label a person reads (for tests and keyboard-free use)."""
+        i = self.findText(label)
+        if i < 0:
+            raise KeyError(label)
+        self.setCurrentIndex(i)
+
+
+class BoolField(QCheckBox):
+    """Yes or no."""
+
+    changed = Signal()
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.toggled.connect(lambda _b: self.changed.emit())
+
+    def value(self) -> bool:
+        """Whether it is ticked."""
+        return self.isChecked()
+
+    def set_value(self, v: Any) -> None:
+        """Tick or untick."""
+        self.setChecked(bool(v))
+
+
+class UnitField(QComboBox):
+    """One unit of the office's tree, indented by level."""
+
+    changed = Signal()
+
+    def __init__(self, units: list[UnitInfo], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        for u in units:
+            self.addItem(INDENT * u.depth + u.name, u.code)
+        self.currentIndexChanged.connect(lambda _i: self.changed.emit())
+
+    def value(self) -> str | None:
+        """The chosen unit's code."""
+        return self.currentData()
+
+    def set_value(self, code: str | None) -> None:
+        """Choose a unit by code (unknown: the first, the home unit)."""
+        i = self.findData(code)
+        self.setCurrentIndex(i if i >= 0 else 0)
+
+
+class UnitsDialog(QDialog):
+    """Tick several units of the tree."""
+
+    def __init__(self, units: list[UnitInfo], chosen: tuple[str, ...], title: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        lay = QVBoxLayout(self)
+        self.list = QListWidget()
+        for u in units:
+            item = QListWidgetItem(INDENT * u.depth + u.name)
+            item.setData(Qt.ItemDataRole.UserRole, u.code)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if u.code in chosen else Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        lay.addWidget(self.list)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        ok = QPushButton("Chọn")
+        ok.setDefault(True)
+        cancel = QPushButton("Hủy")
+        ok.clicked.connect(self.accept)
+        cancel.clicked.connect(self.reject)
+        row.addWidget(ok)
+        row.addWidget(cancel)
+        lay.addLayout(row)
+        self.resize(420, 420)
+
+    def chosen(self) -> tuple[str, ...]:
+        """The ticked units' codes, in tree order."""
+        out = []
+        for i in range(self.list.count()):
+            it = self.list.item(i)
+            if it.checkState() == Qt.CheckState.Checked:
+                out.append(it.data(Qt.ItemDataRole.UserRole))
+        return tuple(out)
+
+
+class UnitsField(QWidget):
+    """Several units: their names in a box and a button to choose them."""
+
+    changed = Signal()
+
+    def __init__(self, units: list[UnitInfo], title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._units = units
+        self._title = title
+        self._codes: tuple[str, ...] = ()
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.summary = QLineEdit()
+        self.summary.setReadOnly(True)
+        self.summary.setPlaceholderText("Chưa chọn đơn vị nào")
+        self.button = QPushButton("Chọn…")
+        self.button.setAutoDefault(False)
+        self.button.clicked.connect(self._choose)
+        lay.addWidget(self.summary, 1)
+        lay.addWidget(self.button)
+        self.setFocusProxy(self.button)
+
+    def _choose(self) -> None:
+        dlg = UnitsDialog(self._units, self._codes, self._title, self)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self.set_value(dlg.chosen())
+
+    def value(self) -> tuple[str, ...]:
+        """The chosen unit codes."""
+        return self._codes
+
+    def set_value(self, codes: Any) -> None:
+        """Show chosen units by code."""
+        self._codes = tuple(codes or ())
+        names = {u.code: u.name for u in self._units}
+        self.summary.setText("; ".join(names.get(c, c) for c in self._codes))
+        self.changed.emit()
+
+
+class LinkField(QComboBox):
+    """A link to a record of another kind (a petition's meeting, a check's site), newest first."""
+
+    changed = Signal()
+    loaded = Signal()
+    LIMIT = 300
+
+    def __init__(self, ctx: Any, f: Field, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from danvan_desktop.domain.kinds import kind
+
+        assert f.ref_kind is not None
+        self._ctx = ctx
+        self._ref_kind = kind(f.ref_kind)
+        self._wanted: str | None = None
+        self.is_loaded = False
+        self.addItem(f"— Không gắn với {self._ref_kind.label.lower()} nào —", None)
+        self.setMinimumContentsLength(30)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self._load()
+
+    @staticmethod
+    def describe(rec: Any) -> str:
+        """How a linked record reads in the list: date, title, unit."""
+        from danvan_desktop.domain.kinds import kind
+
+        k = kind(rec.kind)
+        title = rec.title if len(rec.title) <= 80 else rec.title[:79] + "…"
+        when = rec.values.get(k.event_field) if k.event_field else None
+        head = f"{fmt_date(when)} · " if isinstance(when, dt.date) else ""
+        return f"{head}{title} ({rec.unit_name})"
+
+    def _load(self) -> None:
+        from danvan_desktop.services.records import RecordQuery, list_records
+
+        ctx, key = self._ctx, self._ref_kind.key
+
+        def fetch() -> Any:
+            return list_records(ctx.db, ctx.actor, key, RecordQuery(limit=self.LIMIT)).rows
+
+        def done(rows: list[Any]) -> None:
+            keep = self._wanted if self._wanted is not None else self.currentData()
+            self.blockSignals(True)
+            for r in rows:
+                if self.findData(r.id) < 0:
+                    self.addItem(self.describe(r), r.id)
+            self.blockSignals(False)
+            self.is_loaded = True
+            self._select(keep)
+            self.loaded.emit()
+
+        ctx.runner.run(fetch, done, owner=self, label="Đang tải danh sách…")
+
+    def _select(self, rid: str | None) -> None:
+        from danvan_desktop.services.records import get_record
+
+        if rid is None:
+            self.setCurrentIndex(0)
+            return
+        i = self.findData(rid)
+        if i >= 0:
+            self._wanted = None
+            self.setCurrentIndex(i)
+            return
+        self._wanted = rid
+        if not self.is_loaded:
+            return
+        ctx, key = self._ctx, self._ref_kind.key
+
+        def done(rec: Any) -> None:
+            if self.findData(rec.id) < 0:
+                self.addItem(self.describe(rec), rec.id)
+            self._select(rec.id)
+
+        ctx.runner.run(lambda: get_record(ctx.db, ctx.actor, key, rid), done, lambda _f: None, owner=self)
+
+    def value(self) -> str | None:
+        """The linked record's id (None: no link)."""
+        if self._wanted is not None:
+            return self._wanted
+        return self.currentData()
+
+    def set_value(self, rid: Any) -> None:
+        """Link to a record by id."""
+        self._select(rid or None)
+
+
+def make_editor(ctx: Any, f: Field) -> QWidget:
+    """The editor widget for one field declaration (each has value(), set_value() and a `changed` signal)."""
+    match f.type:
+        case FieldType.TEXT:
+            return TextField(f.max_len)
+        case FieldType.LONGTEXT:
+            return LongTextField()
+        case FieldType.INT:
+            return IntField()
+        case FieldType.DATE:
+            return DateField(optional=not f.required)
+        case FieldType.ENUM:
+            assert f.vocab is not None
+            return EnumField(f.vocab, optional=not f.required)
+        case FieldType.BOOL:
+            return BoolField()
+        case FieldType.REF:
+            return LinkField(ctx, f)
+        case FieldType.UNITS:
+            return UnitsField(ctx.units, f.label)
+    raise AssertionError(f.type)
