@@ -88,9 +88,9 @@ def _print_json(obj: Any) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create the office database."""
+    from danvan_desktop.domain.text import fold
     from danvan_desktop.services.catalogue import find_unit
     from danvan_desktop.services.setup import UnitSpec, init_office
-    from danvan_desktop.domain.text import fold
 
     def spec(code: str, name: str, level: str) -> UnitSpec:
         official = find_unit(code)

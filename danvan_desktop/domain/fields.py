@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from danvan_desktop.domain.vocab import Vocabulary
 
 
-class FieldType(str, Enum):
+class FieldType(StrEnum):
     """How a field's value is typed, stored and edited."""
 
     TEXT = "text"  # one line

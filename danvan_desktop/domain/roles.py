@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from danvan_desktop.domain.vocab import ROLE
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     """Things an account may be allowed to do."""
 
     VIEW = "view"  # see records and figures

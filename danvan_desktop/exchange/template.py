@@ -20,7 +20,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from danvan_desktop.domain.fields import FieldType, RecordKind
-from danvan_desktop.domain.kinds import KINDS, kind as get_kind
+from danvan_desktop.domain.kinds import KINDS
+from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.validation import ValidationError
 from danvan_desktop.domain.vocab import BOOLEAN

@@ -16,8 +16,8 @@ from danvan_desktop.domain import vocab as V
 from danvan_desktop.domain.kinds import KIND_BY_KEY
 from danvan_desktop.services.accounts import insert_account
 from danvan_desktop.services.actor import Actor
-from danvan_desktop.services.setup import UnitSpec, init_office
 from danvan_desktop.services.records import insert_new
+from danvan_desktop.services.setup import UnitSpec, init_office
 from danvan_desktop.services.units import create_unit, home
 from danvan_desktop.store.database import Database
 
@@ -178,10 +178,12 @@ def build_demo(path: Path | str, progress: Callable[[int, int], None] | None = N
                     add("monitoring", {
                         "kind": nxt("monitoring_kind", V.MONITORING_KIND.keys),
                         "topic": rng.choice(MONITORING_TOPICS), "lead_body": nxt("body2", V.BODY.keys),
-                        "basis": rng.choice(["Quyết định 217-QĐ/TW", "Quyết định 218-QĐ/TW", "Kế hoạch của Ban Dân vận"]),
+                        "basis": rng.choice(["Quyết định 217-QĐ/TW", "Quyết định 218-QĐ/TW",
+                                             "Kế hoạch của Ban Dân vận"]),
                         "start_date": start, "end_date": start + dt.timedelta(days=rng.randrange(0, 10)),
                         "target_units": tuple(rng.sample(units[1:], 1)), "targets": "Các hộ gia đình trong bản",
-                        "members": rng.randrange(3, 12), "findings": "Cơ bản thực hiện đúng quy định; còn một số tồn tại.",
+                        "members": rng.randrange(3, 12),
+                        "findings": "Cơ bản thực hiện đúng quy định; còn một số tồn tại.",
                         "recommendations": rng.randrange(0, 6), "follow_up": nxt("follow_up", V.FOLLOW_UP.keys),
                     }, rng.choice(units))
                 for _ in range(rng.randrange(2, 4)):
@@ -202,8 +204,10 @@ def build_demo(path: Path | str, progress: Callable[[int, int], None] | None = N
                     awarded = status == "cong_nhan" and registered + dt.timedelta(days=120) <= LAST_DAY
                     add("model", {
                         "registrant_kind": kind,
-                        "registrant": _person(rng) if kind == "ca_nhan" else f"Chi hội Nông dân bản {rng.choice(VILLAGES)}",
-                        "organization": rng.choice(["Hội Nông dân xã", "Hội LHPN xã", "Đoàn Thanh niên xã", "Công an xã"]),
+                        "registrant": (_person(rng) if kind == "ca_nhan"
+                                       else f"Chi hội Nông dân bản {rng.choice(VILLAGES)}"),
+                        "organization": rng.choice(["Hội Nông dân xã", "Hội LHPN xã", "Đoàn Thanh niên xã",
+                                                    "Công an xã"]),
                         "name": rng.choice(MODELS[field]), "field": field, "registered_date": registered,
                         "situation": "Trước đây bà con còn sản xuất nhỏ lẻ, thu nhập thấp.",
                         "goals": "Nâng thu nhập, đoàn kết trong cộng đồng.",

@@ -16,7 +16,7 @@ from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.text import fold
-from danvan_desktop.domain.validation import FieldError, Value, ValidationError, check_notes, check_record
+from danvan_desktop.domain.validation import FieldError, ValidationError, Value, check_notes, check_record
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused, StaleRecord

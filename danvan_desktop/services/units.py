@@ -11,9 +11,9 @@ from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.text import clean_text, fold, sort_key
 from danvan_desktop.domain.vocab import UNIT_LEVEL
 from danvan_desktop.services.actor import Actor
+from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.errors import NotFound, Refused
 from danvan_desktop.services.settings import get_setting
-from danvan_desktop.services.audit import write_audit
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import Unit
 

@@ -109,7 +109,8 @@ class RecordTableModel(QAbstractTableModel):
         if self._inflight is not None or not self._wanted:
             return
         page = self._wanted.pop()
-        self._wanted.clear()  # rows scrolled past meanwhile are asked for again if they come back on screen
+        # Only the latest few asks matter: pages scrolled past meanwhile are asked for again if they come back.
+        del self._wanted[:-2]
         if page in self._pages:
             return
         self._inflight = page

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from danvan_desktop.domain.fields import Field, FieldType
-from danvan_desktop.domain.vocab import Vocabulary
 from danvan_desktop.domain.vnformat import fmt_date
+from danvan_desktop.domain.vocab import Vocabulary
 from danvan_desktop.services.units import UnitInfo
 
 # An optional date that is not set sits on this day, shown as an empty box (Qt's "special value").

@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 
 from danvan_desktop.domain.periods import parse_period
+from danvan_desktop.domain.validation import ValidationError
 from danvan_desktop.services.accounts import add_account, authenticate
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import verify_chain
@@ -19,7 +20,6 @@ from danvan_desktop.services.records import (
     list_records,
     update_record,
 )
-from danvan_desktop.domain.validation import ValidationError
 from danvan_desktop.store.schema import AuditEntry
 from tests.conftest import ADMIN, PASSWORD
 

@@ -134,4 +134,5 @@ def test_vietnamese_thousands_dots_read_as_numbers():
 
 def test_replicated_flag_accepts_co_khong():
     assert check_record(MODEL, {**GOOD["model"], "replicated": "Có"})["replicated"] is True
-    assert messages(MODEL, replicated="có lẽ")["replicated"] == "Được nhân rộng chỉ nhận “Có” hoặc “Không” (đang là “có lẽ”)"
+    assert messages(MODEL, replicated="có lẽ")["replicated"] == (
+        "Được nhân rộng chỉ nhận “Có” hoặc “Không” (đang là “có lẽ”)")

@@ -1,0 +1,430 @@
+"""One form per record kind, generated from the kind's field declarations (domain/kinds.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from danvan_desktop.domain.fields import RecordKind
+from danvan_desktop.domain.kinds import kind as get_kind
+from danvan_desktop.domain.validation import ValidationError, check_record
+from danvan_desktop.services.records import Record, RecordQuery, add_record, delete_record, update_record
+from danvan_desktop.ui.i18n import ask, show_failure
+from danvan_desktop.ui.tasks import TaskFailure
+from danvan_desktop.ui.widgets import ErrorLabel, LongTextField, UnitField, make_editor
+
+UNIT_LABELS = {"religious_site": "Thôn/bản"}
+
+
+def _unit_position(k: RecordKind) -> int:
+    """Where the unit row goes: after the event date (SPEC §3 order), else after the third field."""
+    if k.event_field:
+        return k.keys.index(k.event_field) + 1
+    return min(3, len(k.fields))
+
+
+class RecordForm(QDialog):
+    """Add or edit one record: Vietnamese labels, rule messages beside the fields, Save refused until valid.
+
+    Enter saves (Ctrl+Enter inside a multi-line box), Esc cancels, Tab follows the form.
+    """
+
+    saved = Signal(object)  # the stored Record
+
+    def __init__(self, ctx: Any, kind_key: str, record: Record | None = None, parent: QWidget | None = None, *,
+                 preset: Mapping[str, Any] | None = None, unit_code: str | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.kind = get_kind(kind_key)
+        self.record = record
+        self.saving = False
+        self._touched: set[str] = set()
+        self._attempted = False
+        self._errors: dict[str, str] = {}
+        self._partners: dict[str, set[str]] = {}
+        for r in self.kind.rules:
+            self._partners.setdefault(r.a, set()).add(r.b)
+            self._partners.setdefault(r.b, set()).add(r.a)
+        self.editors: dict[str, Any] = {}
+        self.error_labels: dict[str, ErrorLabel] = {}
+        self.setMinimumWidth(720)
+
+        outer = QVBoxLayout(self)
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        outer.addWidget(self.heading)
+        hint = QLabel("Mục có dấu * là bắt buộc. Ngày nhập theo dạng ngày/tháng/năm.")
+        hint.setStyleSheet("color: #555;")
+        outer.addWidget(hint)
+
+        body = QWidget()
+        body_lay = QVBoxLayout(body)
+        body_lay.setContentsMargins(0, 0, 8, 0)
+        self.form = QFormLayout()
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        body_lay.addLayout(self.form)
+
+        order: list[QWidget] = []
+        unit_at = _unit_position(self.kind)
+        for i, f in enumerate(self.kind.fields):
+            if i == unit_at:
+                order.append(self._add_unit_row())
+            ed = make_editor(ctx, f)
+            self._add_row(f.key, f.label + (" *" if f.required else ""), ed, f.hint)
+            order.append(ed)
+        if unit_at >= len(self.kind.fields):
+            order.append(self._add_unit_row())
+        notes = LongTextField()
+        self._add_row("notes", "Ghi chú", notes)
+        order.append(notes)
+
+        self.petitions: PetitionsSection | None = None
+        if self.kind.key == "meeting":
+            self.petitions = PetitionsSection(self)
+            body_lay.addWidget(self.petitions)
+        body_lay.addStretch(1)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.problems.setVisible(False)
+        outer.addWidget(self.problems)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.save_button = QPushButton("Lưu")
+        self.save_button.setDefault(True)
+        self.save_button.setToolTip("Lưu (Enter)")
+        self.cancel_button = QPushButton("Hủy")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.setToolTip("Đóng, không lưu (Esc)")
+        self.save_button.clicked.connect(lambda: self.save())
+        self.cancel_button.clicked.connect(self.reject)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.cancel_button)
+        outer.addLayout(buttons)
+        order += [self.save_button, self.cancel_button]
+        for a, b in zip(order, order[1:], strict=False):
+            QWidget.setTabOrder(a, b)
+        for seq in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(seq), self, activated=lambda: self.save())
+
+        self._fill(preset or {}, unit_code)
+        for key, ed in self.editors.items():
+            ed.changed.connect(lambda k=key: self._on_changed(k))
+        self._initial = self.raw_values()
+        self._refresh_title()
+        self.validate()
+        order[0].setFocus()
+        screen = self.screen().availableGeometry() if self.screen() else None
+        height = min(760, screen.height() - 60) if screen else 700
+        self.resize(780, height)
+
+    # -- building -----------------------------------------------------------------------------------------
+
+    def _add_unit_row(self) -> QWidget:
+        ed = UnitField(self.ctx.units)
+        self._add_row("unit", UNIT_LABELS.get(self.kind.key, "Đơn vị") + " *", ed)
+        return ed
+
+    def _add_row(self, key: str, label: str, editor: QWidget, hint: str = "") -> None:
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(editor)
+        if hint:
+            h = QLabel(hint)
+            h.setWordWrap(True)
+            h.setStyleSheet("color: #666;")
+            lay.addWidget(h)
+            if hasattr(editor, "setPlaceholderText") and key != "notes":
+                editor.setPlaceholderText(hint.split(";")[0])
+        err = ErrorLabel()
+        lay.addWidget(err)
+        lab = QLabel(label)
+        lab.setBuddy(editor)
+        self.form.addRow(lab, box)
+        self.editors[key] = editor
+        self.error_labels[key] = err
+
+    def _fill(self, preset: Mapping[str, Any], unit_code: str | None) -> None:
+        rec = self.record
+        if rec is not None:
+            for f in self.kind.fields:
+                self.editors[f.key].set_value(rec.values.get(f.key))
+            self.editors["unit"].set_value(rec.unit_code)
+            self.editors["notes"].set_value(rec.notes)
+        else:
+            self.editors["unit"].set_value(unit_code or self.ctx.home.code)
+        for key, v in preset.items():
+            if key in self.editors:
+                self.editors[key].set_value(v)
+        if self.petitions is not None:
+            self.petitions.set_meeting(rec)
+
+    def _refresh_title(self) -> None:
+        label = self.kind.label
+        low = label[0].lower() + label[1:] if not label.startswith("Mô hình") else label
+        if self.record is None:
+            text = f"Thêm {low}"
+        else:
+            text = f"Sửa {low}"
+        self.setWindowTitle(f"{text} – Dân vận")
+        self.heading.setText(text)
+
+    # -- values and rules ---------------------------------------------------------------------------------
+
+    def raw_values(self) -> dict[str, Any]:
+        """What the editors hold now, by field key (plus "unit" and "notes")."""
+        return {key: ed.value() for key, ed in self.editors.items()}
+
+    def field_values(self) -> dict[str, Any]:
+        """The kind's own field values (without unit and notes)."""
+        raw = self.raw_values()
+        return {f.key: raw[f.key] for f in self.kind.fields}
+
+    def is_dirty(self) -> bool:
+        """Whether anything changed since the form opened."""
+        return self.raw_values() != self._initial
+
+    def _on_changed(self, key: str) -> None:
+        self._touched.add(key)
+        self._touched.update(self._partners.get(key, ()))
+        self.validate()
+
+    def validate(self) -> dict[str, str]:
+        """Check the values with the domain rules; show messages beside touched fields; return all problems."""
+        errors: dict[str, str] = {}
+        try:
+            check_record(self.kind, self.field_values())
+        except ValidationError as e:
+            for fe in e.errors:
+                errors.setdefault(fe.field, fe.message)
+        self._errors = errors
+        self._show_errors()
+        return errors
+
+    def _show_errors(self, extra: Mapping[str, str] | None = None) -> None:
+        errors = {**self._errors, **(extra or {})}
+        reveal = self._attempted or self.record is not None
+        for key, lab in self.error_labels.items():
+            msg = errors.get(key, "")
+            lab.show_message(msg if (reveal or key in self._touched or key in (extra or {})) else "")
+        if self._attempted and errors:
+            n = len(errors)
+            self.problems.setText(f"Chưa lưu: còn {n} mục cần sửa (ghi màu đỏ ở trên).")
+            self.problems.setVisible(True)
+        else:
+            self.problems.setVisible(False)
+
+    def error_message(self, key: str) -> str:
+        """The message shown beside a field ('' if none is shown)."""
+        lab = self.error_labels[key]
+        return lab.text() if not lab.isHidden() else ""
+
+    # -- saving -------------------------------------------------------------------------------------------
+
+    def save(self, after: Callable[[Record], None] | None = None) -> bool:
+        """Save in the background if the values keep the rules; False (and messages shown) otherwise."""
+        if self.saving:
+            return False
+        self._attempted = True
+        errors = self.validate()
+        if errors:
+            first = next(f.key for f in self.kind.fields if f.key in errors)
+            self.editors[first].setFocus()
+            return False
+        ctx, key, rec = self.ctx, self.kind.key, self.record
+        values = self.field_values()
+        unit = self.editors["unit"].value()
+        notes = self.editors["notes"].value()
+        if rec is None:
+            def work() -> Record:
+                return add_record(ctx.db, ctx.actor, key, values, unit=unit, notes=notes)
+        else:
+            rid, revision = rec.id, rec.revision
+
+            def work() -> Record:
+                return update_record(ctx.db, ctx.actor, key, rid, values, unit=unit, notes=notes,
+                                     expected_revision=revision)
+        self._set_saving(True)
+        ctx.runner.run(work, lambda r: self._saved(r, after), self._save_failed, owner=self,
+                       label="Đang lưu…")
+        return True
+
+    def _set_saving(self, on: bool) -> None:
+        self.saving = on
+        self.save_button.setEnabled(not on)
+        self.save_button.setText("Đang lưu…" if on else "Lưu")
+        if on:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+
+    def _saved(self, rec: Record, after: Callable[[Record], None] | None) -> None:
+        self._set_saving(False)
+        self.ctx.recordsChanged.emit(self.kind.key)
+        self.saved.emit(rec)
+        if after is not None:
+            # Stay open on the stored record (a new meeting goes on to its petitions).
+            self.record = rec
+            self._initial = self.raw_values()
+            self._refresh_title()
+            if self.petitions is not None:
+                self.petitions.set_meeting(rec)
+            after(rec)
+            return
+        self.accept()
+
+    def _save_failed(self, failure: TaskFailure) -> None:
+        self._set_saving(False)
+        err = failure.error
+        if isinstance(err, ValidationError):
+            extra: dict[str, str] = {}
+            for fe in err.errors:
+                extra.setdefault(fe.field if fe.field in self.editors else "unit", fe.message)
+            self._errors.update(extra)
+            self._show_errors(extra)
+            return
+        show_failure(self, failure)
+
+    def reject(self) -> None:
+        """Esc or Hủy: close, asking first if something was typed."""
+        if self.saving:
+            return
+        if self.is_dirty() and not ask(self, "Bỏ những gì vừa nhập, không lưu?", yes="Bỏ, không lưu",
+                                       no="Tiếp tục nhập"):
+            return
+        super().reject()
+
+
+class PetitionsSection(QGroupBox):
+    """The petitions raised at a meeting, inside the meeting's form: add, edit, delete them there."""
+
+    def __init__(self, form: RecordForm) -> None:
+        super().__init__("Ý kiến, kiến nghị tại hội nghị")
+        from danvan_desktop.ui.models import PetitionTableModel
+
+        self.form = form
+        self.ctx = form.ctx
+        self.meeting: Record | None = None
+        lay = QVBoxLayout(self)
+        self.note = QLabel("Lưu hội nghị trước, sau đó thêm các ý kiến, kiến nghị của cử tri tại hội nghị.")
+        self.note.setWordWrap(True)
+        lay.addWidget(self.note)
+        self.model = PetitionTableModel(self.ctx, self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.verticalHeader().setVisible(False)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        for i, w in enumerate((90, 75, 260, 120, 110, 150, 95)):
+            self.view.setColumnWidth(i, w)
+        self.view.setFixedHeight(170)
+        self.view.doubleClicked.connect(lambda _i: self.edit_selected())
+        lay.addWidget(self.view)
+        row = QHBoxLayout()
+        self.add_button = QPushButton("Thêm ý kiến, kiến nghị")
+        self.edit_button = QPushButton("Sửa")
+        self.delete_button = QPushButton("Xóa")
+        for b in (self.add_button, self.edit_button, self.delete_button):
+            b.setAutoDefault(False)
+            row.addWidget(b)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.add_button.clicked.connect(self.add_petition)
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.ctx.recordsChanged.connect(self._changed)
+
+    def set_meeting(self, meeting: Record | None) -> None:
+        """Show the petitions of a stored meeting (None: a meeting not saved yet)."""
+        self.meeting = meeting
+        stored = meeting is not None
+        self.view.setVisible(stored)
+        self.edit_button.setVisible(stored)
+        self.delete_button.setVisible(stored)
+        self.note.setVisible(not stored)
+        self.add_button.setText("Thêm ý kiến, kiến nghị" if stored else "Lưu hội nghị và thêm ý kiến, kiến nghị")
+        if meeting is not None:
+            self.model.set_query(RecordQuery(filters={"meeting_id": meeting.id}, sort="received_date"))
+
+    def _changed(self, kind_key: str) -> None:
+        if kind_key == "petition" and self.meeting is not None:
+            self.model.reload()
+
+    def add_petition(self) -> None:
+        """Open a petition form linked to this meeting (saving a new meeting first)."""
+        if self.meeting is None:
+            self.form.save(after=lambda _rec: self.add_petition())
+            return
+        m = self.meeting
+        dlg = RecordForm(self.ctx, "petition", None, self.form,
+                         preset={"meeting_id": m.id, "received_date": m.values.get("date")}, unit_code=m.unit_code)
+        dlg.open()
+        self.last_dialog = dlg
+
+    def _selected(self) -> Record | None:
+        idx = self.view.selectionModel().currentIndex()
+        return self.model.record(idx.row()) if idx.isValid() else None
+
+    def edit_selected(self) -> None:
+        """Open the selected petition's form."""
+        rec = self._selected()
+        if rec is not None:
+            dlg = RecordForm(self.ctx, "petition", rec, self.form)
+            dlg.open()
+            self.last_dialog = dlg
+
+    def delete_selected(self) -> None:
+        """Delete the selected petition after asking."""
+        rec = self._selected()
+        if rec is not None:
+            confirm_and_delete(self.ctx, self, rec)
+
+
+def confirm_and_delete(ctx: Any, parent: QWidget, rec: Record,
+                       done: Callable[[Record], None] | None = None) -> None:
+    """Ask, then delete a record (kept as a tombstone so the deletion reaches the district)."""
+    k = get_kind(rec.kind)
+    title = rec.title if len(rec.title) <= 120 else rec.title[:119] + "…"
+    if not ask(parent, f"Xóa {k.label.lower() if not k.label.startswith('Mô hình') else k.label} “{title}”?\n\n"
+                       "Bản ghi sẽ không còn trong danh sách và số liệu; việc xóa được ghi vào nhật ký và "
+                       "chuyển lên cấp trên trong gói dữ liệu.", yes="Xóa", no="Không xóa", danger=True):
+        return
+
+    def finished(r: Record) -> None:
+        ctx.recordsChanged.emit(r.kind)
+        if done is not None:
+            done(r)
+
+    ctx.runner.run(lambda: delete_record(ctx.db, ctx.actor, rec.kind, rec.id), finished,
+                   lambda f: show_failure(parent, f), owner=parent, label="Đang xóa…")
