@@ -93,8 +93,8 @@ def main(argv: list[str]) -> int:
     ensure_venv()
     if what == "test":
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-        r = subprocess.run([str(PY), "-m", "ruff", "check", "danvan_desktop", "tests", "scripts", "dev.py"],
-                           cwd=ROOT, env=env)
+        lint = [p for p in ("danvan_desktop", "tests", "scripts", "build", "dev.py") if (ROOT / p).exists()]
+        r = subprocess.run([str(PY), "-m", "ruff", "check", *lint], cwd=ROOT, env=env)
         if r.returncode:
             return r.returncode
         return subprocess.run([str(PY), "-m", "pytest", "-q", *argv[1:]], cwd=ROOT, env=env).returncode

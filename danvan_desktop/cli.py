@@ -202,12 +202,23 @@ def cmd_completeness(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """Back the database up to a file."""
-    return _not_yet("backup")(args)
+    from danvan_desktop.services.backup import backup
+
+    db = _open(args)
+    info = backup(db, _actor(args, db), Path(args.out))
+    print(f"Đã sao lưu vào “{info.path}” ({info.size // 1024} KB), đã kiểm tra toàn vẹn.")
+    return EXIT_OK
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    """Restore the database from a backup file."""
-    return _not_yet("restore")(args)
+    """Restore the database from a backup file (a copy of the current state is kept first)."""
+    from danvan_desktop.services.backup import restore
+
+    db = _open(args)
+    reopened, safety = restore(db, _actor(args, db), Path(args.file))
+    reopened.close()
+    print(f"Đã khôi phục từ “{args.file}”. Dữ liệu trước khi khôi phục được giữ ở “{safety.path}”.")
+    return EXIT_OK
 
 
 # ---- parser ----------------------------------------------------------------------------------------------

@@ -50,9 +50,11 @@ class RecordForm(QDialog):
     saved = Signal(object)  # the stored Record
 
     def __init__(self, ctx: Any, kind_key: str, record: Record | None = None, parent: QWidget | None = None, *,
-                 preset: Mapping[str, Any] | None = None, unit_code: str | None = None) -> None:
+                 preset: Mapping[str, Any] | None = None, unit_code: str | None = None,
+                 read_only: bool = False) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.read_only = read_only
         self.kind = get_kind(kind_key)
         self.record = record
         self.saving = False
@@ -138,6 +140,11 @@ class RecordForm(QDialog):
         for key, ed in self.editors.items():
             ed.changed.connect(lambda k=key: self._on_changed(k))
         self._initial = self.raw_values()
+        if read_only:
+            for ed in self.editors.values():
+                ed.setEnabled(False)
+            self.save_button.setVisible(False)
+            self.cancel_button.setText("Đóng")
         self._refresh_title()
         self.validate()
         order[0].setFocus()
@@ -193,6 +200,8 @@ class RecordForm(QDialog):
         low = label[0].lower() + label[1:] if not label.startswith("Mô hình") else label
         if self.record is None:
             text = f"Thêm {low}"
+        elif self.read_only:
+            text = f"Xem {low}"
         else:
             text = f"Sửa {low}"
         self.setWindowTitle(f"{text} – Dân vận")
@@ -252,7 +261,7 @@ class RecordForm(QDialog):
 
     def save(self, after: Callable[[Record], None] | None = None) -> bool:
         """Save in the background if the values keep the rules; False (and messages shown) otherwise."""
-        if self.saving:
+        if self.saving or self.read_only:
             return False
         self._attempted = True
         errors = self.validate()

@@ -1,0 +1,51 @@
+"""Backups verified and rotated; restore keeps a copy of the current state and refuses foreign files."""
+
+from __future__ import annotations
+
+import pytest
+
+from danvan_desktop.services.backup import auto_backup, backup, list_backups, restore
+from danvan_desktop.services.errors import PermissionDenied, Refused
+from danvan_desktop.services.records import add_record, list_records
+from danvan_desktop.services.settings import save_settings
+from danvan_desktop.services.actor import Actor
+from tests.conftest import ADMIN
+
+
+def meeting(db, title):
+    return add_record(db, ADMIN, "meeting", {"kind": "khac", "title": title, "date": "01/02/2023"})
+
+
+def test_backup_then_restore_brings_back_the_saved_state(commune, tmp_path):
+    meeting(commune, "Trước sao lưu")
+    copy = backup(commune, ADMIN, tmp_path / "usb" / "banbo.db").path
+    meeting(commune, "Sau sao lưu")
+    db, safety = restore(commune, ADMIN, copy)
+    assert [r.title for r in list_records(db, ADMIN, "meeting").rows] == ["Trước sao lưu"]
+    assert safety.path.exists() and safety.reason == "truoc-khoi-phuc"
+    db.close()
+
+
+def test_automatic_backups_rotate(commune, tmp_path):
+    save_settings(commune, ADMIN, {"backup_keep": 3, "backup_dir": str(tmp_path / "sao-luu")})
+    for _ in range(5):
+        auto_backup(commune, "hang-ngay")
+    kept = list_backups(commune)
+    assert len(kept) == 3 and all(b.reason == "hang-ngay" for b in kept)
+
+
+def test_restore_refuses_other_offices_and_garbage(commune, district, tmp_path):
+    other = backup(district, ADMIN, tmp_path / "huyen.db").path
+    with pytest.raises(Refused, match="không phải của cơ quan này"):
+        restore(commune, ADMIN, other)
+    junk = tmp_path / "rac.db"
+    junk.write_bytes(b"xin chao" * 100)
+    with pytest.raises(Refused, match="không phải bản sao lưu của Dân vận"):
+        restore(commune, ADMIN, junk)
+
+
+def test_only_allowed_roles_back_up_or_restore(commune, tmp_path):
+    with pytest.raises(PermissionDenied):
+        backup(commune, Actor("vt", "van_thu"), tmp_path / "x.db")
+    with pytest.raises(PermissionDenied):
+        restore(commune, Actor("th", "tong_hop"), tmp_path / "x.db")
