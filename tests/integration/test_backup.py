@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.backup import auto_backup, backup, list_backups, restore
 from danvan_desktop.services.errors import PermissionDenied, Refused
 from danvan_desktop.services.records import add_record, list_records
 from danvan_desktop.services.settings import save_settings
-from danvan_desktop.services.actor import Actor
 from tests.conftest import ADMIN
 
 
