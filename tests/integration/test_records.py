@@ -157,3 +157,17 @@ def test_sensitive_kinds_hidden_without_grant(commune):
     allowed = authenticate(commune, "canbo2", PASSWORD)
     assert isinstance(allowed, Actor) and allowed.religion_access
     assert list_records(commune, allowed, "religious_check").total == 0
+
+
+def test_record_history_lists_each_field_change(commune):
+    from danvan_desktop.services.history import check_audit, list_audit, record_history
+
+    m = meeting(commune, "Trước")
+    update_record(commune, ADMIN, "meeting", m.id, {"title": "Sau", "participants": 12})
+    h = record_history(commune, ADMIN, "meeting", m.id)
+    assert [(c.action, c.field, c.before, c.after) for c in h] == [
+        ("create", "", None, None), ("update", "Nội dung", "Trước", "Sau"),
+        ("update", "Số người tham dự", None, 12)]
+    assert {r.action for r in list_audit(commune, ADMIN, kind="meeting")} == {"create", "update"}
+    assert list_audit(commune, ADMIN, username="khong-ai") == []
+    assert check_audit(commune, ADMIN) == []

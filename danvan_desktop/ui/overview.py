@@ -1,0 +1,299 @@
+"""Tổng quan: this period's figures against the same period a year earlier, what needs attention, a chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from danvan_desktop.domain.periods import Period
+from danvan_desktop.domain.roles import Action
+from danvan_desktop.domain.vnformat import fmt_date, fmt_int
+from danvan_desktop.domain.vocab import MODEL_STATUS, PETITION_STATUS
+from danvan_desktop.services.records import Record
+from danvan_desktop.ui.models import IndicatorTableModel
+from danvan_desktop.ui.pages import HEADING_STYLE
+from danvan_desktop.ui.queries import OverviewData, overview_data
+
+SERIES = (
+    ("meeting", "Hội nghị", "#1f6fb2"),
+    ("petition", "Ý kiến, kiến nghị", "#e08a1e"),
+    ("monitoring", "Giám sát, kiểm tra", "#2e9e5b"),
+    ("model", "Mô hình “Dân vận khéo”", "#b23a48"),
+)
+
+
+class ActivityChart(QWidget):
+    """Records entered per month of a year, one bar per kind, drawn with QPainter."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.year = dt.date.today().year
+        self.data: dict[str, list[int]] = {}
+        self.setMinimumSize(520, 240)
+
+    def set_data(self, year: int, data: dict[str, list[int]]) -> None:
+        """Draw another year."""
+        self.year, self.data = year, data
+        self.update()
+
+    def paintEvent(self, _e: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        """Axes, grid, bars, month labels and the legend."""
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor("white"))
+        fm = p.fontMetrics()
+        title_font = QFont(p.font())
+        title_font.setBold(True)
+        p.setFont(title_font)
+        p.drawText(QRectF(8, 4, self.width() - 16, fm.height() + 4), Qt.AlignmentFlag.AlignLeft,
+                   f"Hoạt động theo tháng năm {self.year}")
+        p.setFont(self.font())
+        # Legend on one line under the title.
+        x = 8.0
+        ly = fm.height() + 10
+        series = [s for s in SERIES if s[0] in self.data]
+        for _key, label, color in series:
+            p.fillRect(QRectF(x, ly + 3, 12, 12), QColor(color))
+            p.setPen(QColor("#222"))
+            p.drawText(QRectF(x + 16, ly, fm.horizontalAdvance(label) + 4, fm.height() + 4),
+                       Qt.AlignmentFlag.AlignLeft, label)
+            x += 16 + fm.horizontalAdvance(label) + 18
+        top = ly + fm.height() + 14
+        left = 8 + fm.horizontalAdvance("0000") + 8
+        bottom = self.height() - fm.height() - 10
+        right = self.width() - 10
+        if bottom - top < 40 or not series:
+            return
+        peak = max([1] + [v for _k, *_ in series for v in self.data.get(_k, [])])
+        step = _nice_step(peak)
+        top_value = step * ((peak + step - 1) // step)
+        grid = QPen(QColor("#dddddd"))
+        for v in range(0, top_value + 1, step):
+            y = bottom - (bottom - top) * v / top_value
+            p.setPen(grid)
+            p.drawLine(int(left), int(y), int(right), int(y))
+            p.setPen(QColor("#555"))
+            p.drawText(QRectF(0, y - fm.height() / 2, left - 6, fm.height()),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, fmt_int(v))
+        group_w = (right - left) / 12
+        bar_w = max(2.0, (group_w - 8) / len(series))
+        for m in range(12):
+            gx = left + m * group_w + 4
+            for i, (key, _label, color) in enumerate(series):
+                v = self.data.get(key, [0] * 12)[m]
+                h = (bottom - top) * v / top_value
+                p.fillRect(QRectF(gx + i * bar_w, bottom - h, bar_w - 1, h), QColor(color))
+            p.setPen(QColor("#333"))
+            p.drawText(QRectF(left + m * group_w, bottom + 4, group_w, fm.height()),
+                       Qt.AlignmentFlag.AlignHCenter, f"T{m + 1}")
+        p.setPen(QPen(QColor("#888")))
+        p.drawLine(int(left), int(bottom), int(right), int(bottom))
+        p.end()
+
+
+def _nice_step(peak: int) -> int:
+    """A round grid step giving about four lines."""
+    for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000):
+        if peak / s <= 5:
+            return s
+    return 100000
+
+
+class FigureCard(QFrame):
+    """One figure: big number, what it counts, and the comparison with the same period last year."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("FigureCard { background: #f7f9fc; border: 1px solid #d5dde8; border-radius: 6px; }")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 6, 10, 6)
+        lay.setSpacing(1)
+        self.title = QLabel(title)
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet("color: #333;")
+        self.value = QLabel("–")
+        self.value.setStyleSheet("font-size: 20pt; font-weight: bold; color: #123;")
+        self.compare = QLabel("")
+        self.compare.setWordWrap(True)
+        self.compare.setStyleSheet("color: #555;")
+        lay.addWidget(self.title)
+        lay.addWidget(self.value)
+        lay.addWidget(self.compare)
+
+    def set_figures(self, current: int, previous: int | None, extra: str = "", *, up_is_bad: bool = False) -> None:
+        """Show a value and its change against last year."""
+        self.value.setText(fmt_int(current))
+        parts = []
+        if previous is not None:
+            d = current - previous
+            if d == 0:
+                change = "bằng cùng kỳ"
+            else:
+                change = f"{'tăng' if d > 0 else 'giảm'} {fmt_int(abs(d))} so với cùng kỳ ({fmt_int(previous)})"
+            color = "#555" if d == 0 else ("#b00020" if (d > 0) == up_is_bad else "#1b7a35")
+            parts.append(f"<span style='color:{color}'>{change}</span>")
+        if extra:
+            parts.append(extra)
+        self.compare.setText("<br>".join(parts))
+
+
+class OverviewPage(QWidget):
+    """The first screen: figures, what waits, a chart; refreshed when the unit or period changes."""
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.religion = ctx.actor.can(Action.RELIGION)
+        self.data: OverviewData | None = None
+        self.is_loaded = False
+        self._generation = 0
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.heading = QLabel("Tổng quan")
+        self.heading.setStyleSheet(HEADING_STYLE)
+        self.heading.setWordWrap(True)
+        lay.addWidget(self.heading)
+        self.sub = QLabel("")
+        self.sub.setStyleSheet("color: #444;")
+        lay.addWidget(self.sub)
+
+        grid = QGridLayout()
+        grid.setSpacing(8)
+        self.cards: dict[str, FigureCard] = {}
+        specs = [("meetings", "Hội nghị, tiếp xúc, đối thoại"), ("petitions", "Ý kiến, kiến nghị tiếp nhận"),
+                 ("overdue", "Kiến nghị quá hạn chưa giải quyết"), ("monitoring", "Cuộc giám sát, kiểm tra"),
+                 ("models", "Mô hình “Dân vận khéo” đăng ký"), ("recognized", "Mô hình được công nhận điển hình")]
+        if self.religion:
+            specs += [("checks", "Cuộc kiểm tra tôn giáo"), ("sites", "Điểm nhóm, cơ sở tôn giáo")]
+        per_row = 4
+        for i, (key, title) in enumerate(specs):
+            card = FigureCard(title)
+            self.cards[key] = card
+            grid.addWidget(card, i // per_row, i % per_row)
+        lay.addLayout(grid)
+
+        lower = QHBoxLayout()
+        self.chart = ActivityChart()
+        lower.addWidget(self.chart, 3)
+        self.tabs = QTabWidget()
+        self.overdue = self._small_table(("Hạn giải quyết", "Nội dung", "Đơn vị", "Tình trạng"))
+        self.waiting = self._small_table(("Ngày đăng ký", "Tên mô hình", "Đơn vị", "Tình trạng"))
+        self.indicators = IndicatorTableModel(self)
+        self.indicator_view = QTableView()
+        self.indicator_view.setModel(self.indicators)
+        self.indicator_view.verticalHeader().setVisible(False)
+        self.indicator_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        ih = self.indicator_view.horizontalHeader()
+        ih.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in (1, 2, 3):
+            ih.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.tabs.addTab(self.overdue, "Kiến nghị quá hạn")
+        self.tabs.addTab(self.waiting, "Mô hình chờ đánh giá")
+        self.tabs.addTab(self.indicator_view, "Tất cả chỉ tiêu")
+        lower.addWidget(self.tabs, 4)
+        lay.addLayout(lower, 1)
+        self._scope: tuple[str | None, Period | None] | None = None
+
+    def _small_table(self, headers: tuple[str, ...]) -> QTableWidget:
+        t = QTableWidget(0, len(headers))
+        t.setHorizontalHeaderLabels(list(headers))
+        t.verticalHeader().setVisible(False)
+        t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        t.setWordWrap(False)
+        h = t.horizontalHeader()
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        return t
+
+    def apply_filters(self, unit_code: str | None, period: Period | None, _search: str = "") -> None:
+        """Show a unit subtree and period (every period: this year)."""
+        if self._scope == (unit_code, period) and self.is_loaded:
+            return
+        self._scope = (unit_code, period)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Fetch the figures again in the background."""
+        if self._scope is None:
+            return
+        unit_code, period = self._scope
+        whole = period is None
+        p = period or Period.year(dt.date.today().year)
+        self._generation += 1
+        gen = self._generation
+        self.is_loaded = False
+        ctx = self.ctx
+        scope = ctx.unit_name(unit_code) if unit_code else ctx.home.name
+        self.heading.setText(f"Tổng quan – {scope}")
+        self.sub.setText(f"Số liệu {p.label_vi}" + (" (chọn “Tất cả các kỳ” nên hiển thị năm nay)" if whole else "")
+                         + f", so với cùng kỳ {p.previous_year().label_vi}. Đang tải…")
+        today = dt.date.today()
+        ctx.runner.run(lambda: overview_data(ctx.db, ctx.actor, p, unit_code, today),
+                       lambda d: self._show(gen, p, d), owner=self, label="Đang tính số liệu tổng quan…")
+
+    def _show(self, gen: int, p: Period, d: OverviewData) -> None:
+        if gen != self._generation:
+            return
+        self.data = d
+        cur, prev = d.summary.current.indicators, d.summary.previous.indicators
+        self.sub.setText(f"Số liệu {p.label_vi}, so với cùng kỳ {p.previous_year().label_vi}.")
+
+        def both(*keys: str) -> tuple[int, int]:
+            return sum(cur[k] for k in keys), sum(prev[k] for k in keys)
+
+        c = self.cards
+        c["meetings"].set_figures(*both("meetings.total"),
+                                  extra=f"{fmt_int(cur['meetings.participants'])} lượt người tham dự")
+        c["petitions"].set_figures(*both("petitions.total"),
+                                   extra=f"đã giải quyết {fmt_int(cur['petitions.by_status.da_giai_quyet'])}")
+        c["overdue"].set_figures(*both("petitions.overdue"), up_is_bad=True,
+                                 extra=f"hôm nay còn {fmt_int(d.overdue_total)} kiến nghị quá hạn")
+        c["monitoring"].set_figures(*both("monitoring.total"))
+        c["models"].set_figures(*both("models.registered.tap_the", "models.registered.ca_nhan"),
+                                extra=f"{fmt_int(cur['models.registered.tap_the'])} tập thể, "
+                                      f"{fmt_int(cur['models.registered.ca_nhan'])} cá nhân")
+        c["recognized"].set_figures(*both("models.recognized.tap_the", "models.recognized.ca_nhan"))
+        if self.religion:
+            c["checks"].set_figures(*both("religious_checks.total"))
+            c["sites"].set_figures(cur["religious_sites.total"], None,
+                                   extra=f"{fmt_int(cur['religious_sites.followers'])} tín đồ")
+        self.chart.set_data(d.year, d.activity)
+        self._fill(self.overdue, d.overdue, lambda r: (fmt_date(r.values["deadline"]), r.title, r.unit_name,
+                                                       PETITION_STATUS.label(str(r.values.get("status")))))
+        self._fill(self.waiting, d.waiting, lambda r: (fmt_date(r.values["registered_date"]), r.title, r.unit_name,
+                                                       MODEL_STATUS.label(str(r.values.get("status")))))
+        self.tabs.setTabText(0, f"Kiến nghị quá hạn ({fmt_int(d.overdue_total)})")
+        self.tabs.setTabText(1, f"Mô hình chờ đánh giá ({fmt_int(d.waiting_total)})")
+        self.indicators.set_figures(cur, prev, religion=self.religion)
+        self.is_loaded = True
+
+    @staticmethod
+    def _fill(table: QTableWidget, rows: list[Record], cells: Any) -> None:
+        table.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            for j, text in enumerate(cells(r)):
+                item = QTableWidgetItem(str(text))
+                if j == 1:
+                    item.setToolTip(str(text))
+                table.setItem(i, j, item)
