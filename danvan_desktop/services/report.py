@@ -276,17 +276,18 @@ class _Compare:
         """ "(cùng kỳ năm 2025: 12 hội nghị)" """
         return f"({self.name}: {text})"
 
-    def change(self, *items: tuple[int, str, str]) -> str:
-        """Describe (delta, noun, name-for-no-change) items: "tăng 28 tập thể và 45 cá nhân so với năm 2021"."""
+    def change(self, *items: tuple[int, str]) -> str:
+        """Describe (delta, noun) items: "tăng 28 tập thể và 45 cá nhân so với năm 2021"."""
         deltas = [d for d, _, _ in items]
         if all(d == 0 for d in deltas):
             return self.same()
-        if all(d > 0 for d in deltas) or all(d < 0 for d in deltas):
-            word = "tăng" if deltas[0] > 0 else "giảm"
-            amounts = " và ".join(f"{fmt_int(abs(d))} {noun}" for d, noun, _ in items)
+        # An unchanged figure beside changed ones goes unsaid: "tăng 1 tập thể so với …".
+        moved = [(d, noun) for d, noun in items if d]
+        if all(d > 0 for d, _ in moved) or all(d < 0 for d, _ in moved):
+            word = "tăng" if moved[0][0] > 0 else "giảm"
+            amounts = " và ".join(f"{fmt_int(abs(d))} {noun}" for d, noun in moved)
             return f"{word} {amounts} {self.versus()}"
-        parts = [f"{name} không đổi" if d == 0 else f"{'tăng' if d > 0 else 'giảm'} {fmt_int(abs(d))} {noun}"
-                 for d, noun, name in items]
+        parts = [f"{'tăng' if d > 0 else 'giảm'} {fmt_int(abs(d))} {noun}" for d, noun in moved]
         return f"{', '.join(parts)} {self.versus()}"
 
 
@@ -349,16 +350,16 @@ class _Writer:
             if c["meetings.ethnic_minority"]:
                 shares.append(f"người dân tộc thiểu số chiếm {_share(c['meetings.ethnic_minority'], people)}")
             sentence += f", thu hút {fmt_int(people)} lượt người tham dự ({', '.join(shares)})"
-            change = self.cmp.change((self.d("meetings.total"), "hội nghị", "số hội nghị"),
-                                     (self.d("meetings.participants"), "lượt người tham dự", "số lượt người"))
+            change = self.cmp.change((self.d("meetings.total"), "hội nghị"),
+                                     (self.d("meetings.participants"), "lượt người tham dự"))
         else:
-            change = self.cmp.change((self.d("meetings.total"), "hội nghị", "số hội nghị"))
+            change = self.cmp.change((self.d("meetings.total"), "hội nghị"))
         sentence += f"; {change}."
         out.append(Para(sentence))
         kinds = [f"{fmt_int(c[f'meetings.by_kind.{k}'])} {_MEETING_MEASURE.get(k, 'hội nghị')} {_lower_first(label)}"
                  for k, label in V.MEETING_KIND.items if c[f"meetings.by_kind.{k}"]]
         if kinds:
-            out.append(Para(f"Trong đó: {', '.join(kinds)}."))
+            out.append(Para(f"Trong đó: {'; '.join(kinds)}."))
         return out
 
     def petitions(self) -> list[Block]:
@@ -372,14 +373,14 @@ class _Writer:
             out.append(Para(f"Trong kỳ không tiếp nhận ý kiến, kiến nghị nào của Nhân dân{aside}."))
         else:
             types = _pair(c["petitions.by_type.y_kien"], c["petitions.by_type.kien_nghi"], "ý kiến", "kiến nghị")
-            change = self.cmp.change((self.d("petitions.total"), "ý kiến, kiến nghị", "số ý kiến, kiến nghị"))
+            change = self.cmp.change((self.d("petitions.total"), "ý kiến, kiến nghị"))
             out.append(Para(f"Tiếp nhận {fmt_int(total)} ý kiến, kiến nghị của Nhân dân ({types}), {change}."))
             fields = sorted(((c[f"petitions.by_field.{k}"], i, label) for i, (k, label)
                              in enumerate(V.PETITION_FIELD.items) if c[f"petitions.by_field.{k}"]),
                             key=lambda x: (-x[0], x[1]))
             if fields:
-                listed = "; ".join(f"{_lower_first(label)}: {fmt_int(n)}" for n, _, label in fields)
-                out.append(Para(f"Theo lĩnh vực: {listed}."))
+                listed = "; ".join(f"{_lower_first(label)} ({fmt_int(n)})" for n, _, label in fields)
+                out.append(Para(f"Nội dung ý kiến, kiến nghị thuộc các lĩnh vực: {listed}."))
             out.append(Para(self._settled(total)))
         out.append(Para(self._overdue()))
         return out
@@ -411,9 +412,7 @@ class _Writer:
         # The backlog is a stock at a date, not a flow: compare with the same date a year earlier.
         prev_end = fmt_date(self.period.previous_year().end)
         change = ("bằng" if n == before else f"{'tăng' if n > before else 'giảm'} {fmt_int(abs(n - before))}")
-        return (f"{when}, còn {fmt_int(n)} kiến nghị quá hạn chưa được giải quyết "
-                f"({change} so với ngày {prev_end}); đề nghị các cơ quan có trách nhiệm khẩn trương "
-                f"giải quyết, trả lời Nhân dân.")
+        return f"{when}, còn {fmt_int(n)} kiến nghị quá hạn chưa được giải quyết ({change} so với ngày {prev_end})."
 
     def monitoring(self) -> list[Block]:
         """III. Supervision, inspection, surveys."""
@@ -426,7 +425,7 @@ class _Writer:
             return out
         kinds = [f"{fmt_int(c[f'monitoring.by_kind.{k}'])} {_MONITORING_MEASURE.get(k, 'cuộc')} {_lower_first(label)}"
                  for k, label in V.MONITORING_KIND.items if c[f"monitoring.by_kind.{k}"]]
-        change = self.cmp.change((self.d("monitoring.total"), "cuộc", "số cuộc"))
+        change = self.cmp.change((self.d("monitoring.total"), "cuộc"))
         out.append(Para(f"Tổ chức {fmt_int(total)} cuộc giám sát, kiểm tra, khảo sát, nắm tình hình Nhân dân "
                         f"({', '.join(kinds)}), {change}."))
         follow = [f"{fmt_int(n)} cuộc {text}" for n, text in (
@@ -458,7 +457,7 @@ class _Writer:
             out.append(Para("Trên địa bàn không có điểm nhóm, cơ sở tôn giáo."))
         checks = c["religious_checks.total"]
         if checks:
-            change = self.cmp.change((self.d("religious_checks.total"), "cuộc", "số cuộc"))
+            change = self.cmp.change((self.d("religious_checks.total"), "cuộc"))
             results = [f"{fmt_int(c[f'religious_checks.by_result.{k}'])} cuộc {_lower_first(label)}"
                        for k, label in V.CHECK_RESULT.items if c[f"religious_checks.by_result.{k}"]]
             out.append(Para(f"Trong kỳ đã tổ chức {fmt_int(checks)} cuộc kiểm tra, nắm tình hình hoạt động tôn giáo, "
@@ -475,13 +474,13 @@ class _Writer:
         out: list[Block] = [Heading("V. Phong trào thi đua “Dân vận khéo”")]
         tt, cn = c["models.registered.tap_the"], c["models.registered.ca_nhan"]
         if tt or cn:
-            change = self.cmp.change((self.d("models.registered.tap_the"), "tập thể", "số tập thể"),
-                                     (self.d("models.registered.ca_nhan"), "cá nhân", "số cá nhân"))
+            change = self.cmp.change((self.d("models.registered.tap_the"), "tập thể"),
+                                     (self.d("models.registered.ca_nhan"), "cá nhân"))
             out.append(Para(f"Trong kỳ có {_pair(tt, cn)} đăng ký thực hiện mô hình “Dân vận khéo”, {change}."))
-            fields = [f"{_lower_first(label)}: {fmt_int(c[f'models.by_field.{k}'])} mô hình"
+            fields = [f"{_lower_first(label)} ({fmt_int(c[f'models.by_field.{k}'])})"
                       for k, label in V.MODEL_FIELD.items if c[f"models.by_field.{k}"]]
             if fields:
-                out.append(Para(f"Theo lĩnh vực: {'; '.join(fields)}."))
+                out.append(Para(f"Các mô hình thuộc lĩnh vực: {'; '.join(fields)}."))
         else:
             before = _pair(p["models.registered.tap_the"], p["models.registered.ca_nhan"])
             aside = f" {self.cmp.aside(before)}" if before else ""
@@ -493,8 +492,8 @@ class _Writer:
         else:
             first = "Trong số mô hình đăng ký trong kỳ, chưa có mô hình được công nhận điển hình"
         if awarded:
-            change = self.cmp.change((self.d("models.awarded.tap_the"), "tập thể", "số tập thể"),
-                                     (self.d("models.awarded.ca_nhan"), "cá nhân", "số cá nhân"))
+            change = self.cmp.change((self.d("models.awarded.tap_the"), "tập thể"),
+                                     (self.d("models.awarded.ca_nhan"), "cá nhân"))
             second = f"trong kỳ có {awarded} được khen thưởng, {change}"
         else:
             second = "trong kỳ chưa có tập thể, cá nhân được khen thưởng"
@@ -559,15 +558,14 @@ def _indicator_table(summary: Summary, cmp: _Compare) -> Table:
 
 # Key figures of the per-unit table: (indicator keys summed into the column, column heading).
 UNIT_COLUMNS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("meetings.total",), "Hội nghị, tiếp xúc, đối thoại"),
-    (("meetings.participants",), "Lượt người tham dự"),
+    (("meetings.total",), "Hội nghị"),
+    (("meetings.participants",), "Lượt người dự"),
     (("petitions.total",), "Ý kiến, kiến nghị"),
     (("petitions.by_status.da_giai_quyet",), "Đã giải quyết"),
     (("petitions.overdue",), "Quá hạn"),
     (("monitoring.total",), "Giám sát, kiểm tra"),
-    (("religious_checks.total",), "Kiểm tra tôn giáo"),
-    (("models.registered.tap_the",), "Mô hình DVK: tập thể"),
-    (("models.registered.ca_nhan",), "Mô hình DVK: cá nhân"),
+    (("models.registered.tap_the",), "Mô hình: tập thể"),
+    (("models.registered.ca_nhan",), "Mô hình: cá nhân"),
 )
 
 
@@ -602,7 +600,7 @@ def _children_table(summary: Summary, children: Sequence[tuple[UnitInfo, Figures
     return Table(
         headers=("TT", "Đơn vị", *(label for _, label in UNIT_COLUMNS)),
         rows=tuple(rows),
-        col_widths=(1.0, 3.6, 1.6, 2.0, 1.6, 1.6, 1.5, 1.6, 1.6, 1.6, 1.6),
+        col_widths=(0.9, 4.4, 1.6, 2.0, 1.7, 1.7, 1.6, 1.7, 1.7, 1.7),
         numeric_cols=tuple(range(2, 2 + ncols)),
         total_row=True,
         title=f"Biểu 2. Kết quả chủ yếu theo đơn vị, {summary.current.period.label_vi}",

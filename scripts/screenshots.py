@@ -1,0 +1,253 @@
+"""Open every screen of the desktop program at 1366×768 on the demo data and save PNGs to a folder.
+
+Run under a virtual display, for example:
+    xvfb-run -s "-screen 0 1366x768x24" python scripts/screenshots.py OUT_DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from danvan_desktop.services.accounts import authenticate  # noqa: E402
+from danvan_desktop.services.demo import build_demo  # noqa: E402
+from danvan_desktop.services.records import RecordQuery, list_records  # noqa: E402
+from danvan_desktop.ui.main import build_window, prepare_app  # noqa: E402
+from danvan_desktop.ui.tasks import TaskRunner  # noqa: E402
+
+W, H = 1366, 768
+
+
+class Shooter:
+    """Saves what is on the virtual screen."""
+
+    def __init__(self, app: QApplication, out: Path, runner: TaskRunner) -> None:
+        self.app, self.out, self.runner = app, out, runner
+        self.n = 0
+
+    def settle(self, ms: int = 250) -> None:
+        """Let background work finish and the screen repaint."""
+        end = time.monotonic() + 30
+        while self.runner.busy and time.monotonic() < end:
+            self.app.processEvents()
+            time.sleep(0.01)
+        end = time.monotonic() + ms / 1000
+        while time.monotonic() < end:
+            self.app.processEvents()
+            time.sleep(0.01)
+
+    def shot(self, name: str) -> Path:
+        """Grab the whole screen."""
+        self.settle()
+        self.n += 1
+        path = self.out / f"{self.n:02d}-{name}.png"
+        self.app.primaryScreen().grabWindow(0).save(str(path))
+        print(path)
+        return path
+
+
+def center(w: QWidget) -> None:
+    """Put a dialog in the middle of the screen (there is no window manager under Xvfb)."""
+    w.adjustSize() if w.width() < 100 else None
+    w.move(QPoint(max(0, (W - w.width()) // 2), max(0, (H - w.height()) // 2)))
+
+
+def main() -> int:
+    """Build the demo, open each screen, save the pictures."""
+    ap = argparse.ArgumentParser(description="Chụp ảnh màn hình mọi trang của Dân vận Desktop.")
+    ap.add_argument("out", type=Path, help="thư mục lưu ảnh PNG")
+    ap.add_argument("--db", type=Path, help="cơ sở dữ liệu mẫu có sẵn (mặc định: tạo mới)")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    app = QApplication(sys.argv[:1])
+    prepare_app(app)
+    runner = TaskRunner()
+    s = Shooter(app, args.out, runner)
+    tmp = tempfile.mkdtemp(prefix="danvan-shots-")
+
+    # First run: the wizard (a throwaway database path; nothing is created unless "Hoàn tất" is pressed).
+    from danvan_desktop.ui.dialogs import LoginDialog, SetupWizard
+
+    wiz = SetupWizard(Path(tmp) / "new.db", runner)
+    wiz.resize(700, 560)
+    center(wiz)
+    wiz.show()
+    wiz.search.setText("ban bo")
+    s.settle(600)
+    s.shot("khoi-tao-buoc-1")
+    wiz.typed.setChecked(True)
+    wiz.code.setText("X99")
+    wiz.name.setText("Xã Nậm Xe")
+    s.shot("khoi-tao-tu-nhap")
+    wiz.from_catalogue.setChecked(True)
+    s.settle()
+    wiz._go(1)
+    s.shot("khoi-tao-buoc-2")
+    wiz.close()
+
+    db = build_demo(args.db or Path(tmp) / "demo.db") if not (args.db and args.db.exists()) else None
+    if db is None:
+        from danvan_desktop.store.database import open_database
+
+        db = open_database(args.db)
+    login = LoginDialog(db, runner, "Tỉnh Lai Châu")
+    center(login)
+    login.show()
+    login.username.setText("admin")
+    login.password.setText("sai")
+    login.submit()
+    s.shot("dang-nhap-sai-mat-khau")
+    login.close()
+
+    actor = authenticate(db, "admin", "demo123")
+    win = build_window(db, actor, runner)
+    win.setGeometry(0, 0, W, H)
+    win.show()
+    s.shot("tong-quan")
+    win.overview.tabs.setCurrentIndex(1)
+    s.shot("tong-quan-mo-hinh-cho-danh-gia")
+    win.overview.tabs.setCurrentIndex(2)
+    s.shot("tong-quan-tat-ca-chi-tieu")
+    win.overview.tabs.setCurrentIndex(0)
+
+    for key, name in (("meeting", "hoi-nghi"), ("petition", "y-kien-kien-nghi"), ("monitoring", "giam-sat"),
+                      ("model", "dan-van-kheo")):
+        win.show_page(key)
+        s.shot(name)
+    win.show_page("religion")
+    s.shot("ton-giao-diem-nhom")
+    win.religion.tabs.setCurrentIndex(1)
+    s.shot("ton-giao-kiem-tra")
+    win.religion.tabs.setCurrentIndex(0)
+
+    # Filters: one commune, one month, a search typed without marks.
+    win.show_page("petition")
+    win.search.setText("dat nuong")
+    win.apply_filters()
+    s.shot("tim-kiem-khong-dau")
+    win.search.clear()
+    win.period_picker.kind.setCurrentIndex(win.period_picker.kind.findData("month"))
+    s.shot("ky-bao-cao-thang")
+    win.period_picker.kind.setCurrentIndex(win.period_picker.kind.findData("range"))
+    s.shot("ky-bao-cao-khoang-thoi-gian")
+    win.period_picker.kind.setCurrentIndex(win.period_picker.kind.findData("year"))
+    commune = next(u for u in win.ctx.units if u.name == "Xã Bản Bo")
+    win.select_unit(commune.code)
+    win.show_page("meeting")
+    s.shot("loc-theo-don-vi")
+    win.select_unit(None)
+
+    win.show_page("merge")
+    s.shot("tong-hop-du-lieu")
+    win.show_page("reports")
+    s.shot("bao-cao")
+    win.show_page("admin")
+    s.shot("quan-tri-tai-khoan")
+    win.admin.tabs.setCurrentIndex(1)
+    s.shot("quan-tri-don-vi")
+    win.admin.account_view.selectRow(0)
+    win.admin.new_account()
+    center(win.admin.last_dialog)
+    s.shot("them-tai-khoan")
+    win.admin.last_dialog.reject()
+    win.admin.new_unit()
+    center(win.admin.last_dialog)
+    s.shot("them-don-vi")
+    win.admin.last_dialog.reject()
+    win.admin.tabs.setCurrentIndex(0)
+
+    # Forms: a record of each kind opened for editing, then new ones.
+    for key, page_key, name in (("meeting", "meeting", "hoi-nghi"), ("petition", "petition", "y-kien"),
+                                ("monitoring", "monitoring", "giam-sat"), ("model", "model", "mo-hinh"),
+                                ("religious_site", "religion", "diem-nhom"),
+                                ("religious_check", "religion", "kiem-tra-ton-giao")):
+        win.show_page(page_key)
+        lp = win.list_page()
+        if key == "religious_check":
+            win.religion.tabs.setCurrentIndex(1)
+            lp = win.list_page()
+        s.settle()
+        if key == "meeting":
+            # A meeting with petitions, to show the section inside its form.
+            pet = list_records(db, actor, "petition", RecordQuery(limit=50)).rows
+            mid = next(p.values["meeting_id"] for p in pet if p.values.get("meeting_id"))
+            rows = [i for i in range(lp.model.rowCount()) if lp.model.record(i) and lp.model.record(i).id == mid]
+            lp.view.selectRow(rows[0] if rows else 0)
+        else:
+            lp.view.selectRow(0)
+        dlg = lp.open_selected()
+        center(dlg)
+        s.shot(f"sua-{name}")
+        if key == "meeting":
+            dlg.findChild(QWidget, "")  # keep the dialog referenced
+            scroll = dlg.petitions.parentWidget().parentWidget().parentWidget()
+            scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+            s.shot("hoi-nghi-cac-y-kien")
+        dlg._initial = dlg.raw_values()
+        dlg.reject()
+        dlg2 = lp.new_record()
+        center(dlg2)
+        s.shot(f"them-{name}")
+        if key == "meeting":
+            dlg2.editors["title"].setText("x")
+            dlg2.editors["title"].setText("")
+            dlg2.editors["participants"].setText("20")
+            dlg2.editors["women"].setText("35")
+            dlg2.save()
+            s.shot("loi-nhap-lieu")
+            dlg2.editors["date"].setFocus()
+            dlg2.editors["date"].calendarWidget()  # popup shown below
+            QTimer.singleShot(0, lambda d=dlg2: d.editors["date"].calendarWidget().window().show())
+            s.shot("lich-chon-ngay")
+            dlg2.editors["date"].calendarWidget().window().hide()
+        dlg2._initial = dlg2.raw_values()
+        dlg2.reject()
+        if key == "religious_check":
+            win.religion.tabs.setCurrentIndex(0)
+
+    # Asking before deleting.
+    win.show_page("meeting")
+    lp = win.list_page()
+    lp.view.selectRow(0)
+    rec = lp.selected_record()
+    box = QMessageBox(QMessageBox.Icon.Warning, "Dân vận", f"Xóa hội nghị “{rec.title}”?\n\nBản ghi sẽ không còn "
+                      "trong danh sách và số liệu; việc xóa được ghi vào nhật ký và chuyển lên cấp trên trong gói "
+                      "dữ liệu.", QMessageBox.StandardButton.NoButton, win)
+    box.addButton("Xóa", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Không xóa", QMessageBox.ButtonRole.RejectRole)
+    box.show()
+    center(box)
+    s.shot("hoi-xoa")
+    box.close()
+
+    # A read-only account (văn thư) sees no religion page and no admin.
+    from danvan_desktop.services.actor import Actor
+
+    win.close()
+    runner2 = TaskRunner()
+    win2 = build_window(db, Actor("vanthu", "van_thu", "Văn thư", False), runner2)
+    win2.setGeometry(0, 0, W, H)
+    win2.show()
+    s.runner = runner2
+    s.shot("van-thu-tong-quan")
+    win2.show_page("meeting")
+    s.shot("van-thu-hoi-nghi")
+    win2.close()
+    runner.shutdown()
+    runner2.shutdown()
+    db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
