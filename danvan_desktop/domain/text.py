@@ -279,3 +279,12 @@ def sql_collate(a: str, b: str) -> int:
     ka = _cached_key(a)
     kb = _cached_key(b)
     return (ka > kb) - (ka < kb)
+
+
+def sort_string(s: str) -> str:
+    """sort_key flattened into one string whose plain (binary) order is the Vietnamese order.
+
+    Stored in an indexed column so SQL can sort 500,000 rows without calling Python per comparison.
+    The parts never contain NUL, so NUL as separator keeps the tuple order (a shorter prefix sorts first).
+    """
+    return "\x00".join(sort_key(s))

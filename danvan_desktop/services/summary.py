@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from danvan_desktop.domain import vocab as V
@@ -49,80 +49,110 @@ class Summary:
                 "indicators": cur["indicators"], "previous": part(self.previous)}
 
 
-def _count_by(s: Session, table: str, column: str, where: list[Any], scope: Any) -> dict[str, int]:
-    t = RECORD_TABLES[table]
-    stmt = (select(t.c[column], func.count()).join(Unit, Unit.id == t.c.unit_id)
-            .where(scope, t.c.deleted.is_(False), *where).group_by(t.c[column]))
-    return {k: n for k, n in s.execute(stmt) if k is not None}
+def _scope(t: Any, root: Unit, home_root: Unit) -> list[Any]:
+    # Every record of the file belongs to the home subtree, so the whole office needs no unit filter.
+    if root.id == home_root.id:
+        return []
+    return [t.c.unit_id.in_(select(Unit.id).where(Unit.path.like(root.path + "%")))]
 
 
-def _agg(s: Session, table: str, cols: list[Any], where: list[Any], scope: Any) -> tuple[int, ...]:
-    t = RECORD_TABLES[table]
-    stmt = select(*cols).select_from(t).join(Unit, Unit.id == t.c.unit_id).where(scope, t.c.deleted.is_(False),
-                                                                                 *where)
-    row = s.execute(stmt).one()
-    return tuple(int(v or 0) for v in row)
+def _n(cond: Any) -> Any:
+    """COUNT of rows meeting a condition, as a SUM so one scan of a table computes every figure."""
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
-def _put(out: dict[str, int], prefix: str, vocab: V.Vocabulary, counts: dict[str, int]) -> None:
+def _per_value(out_keys: list[str], cols: list[Any], prefix: str, vocab: V.Vocabulary, column: Any,
+               extra: Any = None) -> None:
     for key in vocab.keys:
-        out[f"{prefix}.{key}"] = counts.get(key, 0)
+        cond = column == key if extra is None else and_(column == key, extra)
+        out_keys.append(f"{prefix}.{key}")
+        cols.append(_n(cond))
+
+
+def _table_figures(s: Session, table: str, date_col: str | None, period: Period | None,
+                   where: list[Any], build: Any) -> dict[str, int]:
+    t = RECORD_TABLES[table]
+    keys: list[str] = []
+    cols: list[Any] = []
+    build(t, keys, cols)
+    conds = [t.c.deleted.is_(False), *where]
+    if date_col is not None and period is not None:
+        conds += [t.c[date_col] >= period.start, t.c[date_col] <= period.end]
+    row = s.execute(select(*cols).select_from(t).where(*conds)).one()
+    return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
 
 
 def figures(s: Session, scope_root: Unit, period: Period) -> Figures:
-    """Compute every indicator for a subtree and period inside an open session."""
-    scope = Unit.path.like(scope_root.path + "%")
+    """Compute every indicator for a subtree and period: one scan per record table."""
+    home_root = home(s)
     out: dict[str, int] = {}
 
-    def within(table: str, col: str) -> list[Any]:
-        c = RECORD_TABLES[table].c[col]
-        return [c >= period.start, c <= period.end]
+    def meetings(t: Any, keys: list[str], cols: list[Any]) -> None:
+        keys += ["meetings.total", "meetings.participants", "meetings.women", "meetings.ethnic_minority"]
+        cols += [func.count(), func.sum(t.c.participants), func.sum(t.c.women), func.sum(t.c.ethnic_minority)]
+        _per_value(keys, cols, "meetings.by_kind", V.MEETING_KIND, t.c.kind)
 
-    m = RECORD_TABLES["meeting"]
-    w = within("meeting", "date")
-    total, part, women, ethnic = _agg(s, "meeting", [func.count(), func.sum(m.c.participants),
-                                                     func.sum(m.c.women), func.sum(m.c.ethnic_minority)], w, scope)
-    out["meetings.total"] = total
-    _put(out, "meetings.by_kind", V.MEETING_KIND, _count_by(s, "meeting", "kind", w, scope))
-    out["meetings.participants"], out["meetings.women"], out["meetings.ethnic_minority"] = part, women, ethnic
+    out.update(_table_figures(s, "meeting", "date", period, _scope(RECORD_TABLES["meeting"], scope_root,
+                                                                     home_root), meetings))
+
+    def petitions(t: Any, keys: list[str], cols: list[Any]) -> None:
+        keys.append("petitions.total")
+        cols.append(func.count())
+        _per_value(keys, cols, "petitions.by_type", V.PETITION_TYPE, t.c.type)
+        _per_value(keys, cols, "petitions.by_status", V.PETITION_STATUS, t.c.status)
+        _per_value(keys, cols, "petitions.by_field", V.PETITION_FIELD, t.c.field)
 
     p = RECORD_TABLES["petition"]
-    w = within("petition", "received_date")
-    out["petitions.total"] = _agg(s, "petition", [func.count()], w, scope)[0]
-    _put(out, "petitions.by_type", V.PETITION_TYPE, _count_by(s, "petition", "type", w, scope))
-    _put(out, "petitions.by_status", V.PETITION_STATUS, _count_by(s, "petition", "status", w, scope))
-    _put(out, "petitions.by_field", V.PETITION_FIELD, _count_by(s, "petition", "field", w, scope))
+    p_scope = _scope(p, scope_root, home_root)
+    out.update(_table_figures(s, "petition", "received_date", period, p_scope, petitions))
     # Overdue: received by the period's end, deadline before that end, and not resolved by then.
     not_resolved_by_end = or_(p.c.status != "da_giai_quyet", p.c.resolved_date.is_(None),
                               p.c.resolved_date > period.end)
-    out["petitions.overdue"] = _agg(s, "petition", [func.count()], [
-        p.c.received_date <= period.end, p.c.deadline.is_not(None), p.c.deadline < period.end,
-        not_resolved_by_end], scope)[0]
+    out["petitions.overdue"] = int(s.scalar(select(func.count()).select_from(p).where(
+        p.c.deleted.is_(False), *p_scope, p.c.received_date <= period.end, p.c.deadline.is_not(None),
+        p.c.deadline < period.end, not_resolved_by_end)) or 0)
 
-    w = within("monitoring", "start_date")
-    out["monitoring.total"] = _agg(s, "monitoring", [func.count()], w, scope)[0]
-    _put(out, "monitoring.by_kind", V.MONITORING_KIND, _count_by(s, "monitoring", "kind", w, scope))
-    _put(out, "monitoring.by_follow_up", V.FOLLOW_UP, _count_by(s, "monitoring", "follow_up", w, scope))
+    def monitoring(t: Any, keys: list[str], cols: list[Any]) -> None:
+        keys.append("monitoring.total")
+        cols.append(func.count())
+        _per_value(keys, cols, "monitoring.by_kind", V.MONITORING_KIND, t.c.kind)
+        _per_value(keys, cols, "monitoring.by_follow_up", V.FOLLOW_UP, t.c.follow_up)
 
-    rs = RECORD_TABLES["religious_site"]
-    total, followers = _agg(s, "religious_site", [func.count(), func.sum(rs.c.followers)], [], scope)
-    out["religious_sites.total"] = total
-    _put(out, "religious_sites.by_registration", V.REGISTRATION,
-         _count_by(s, "religious_site", "registration", [], scope))
-    out["religious_sites.followers"] = followers
+    out.update(_table_figures(s, "monitoring", "start_date", period,
+                              _scope(RECORD_TABLES["monitoring"], scope_root, home_root), monitoring))
 
-    w = within("religious_check", "date")
-    out["religious_checks.total"] = _agg(s, "religious_check", [func.count()], w, scope)[0]
-    _put(out, "religious_checks.by_result", V.CHECK_RESULT, _count_by(s, "religious_check", "result", w, scope))
+    def sites(t: Any, keys: list[str], cols: list[Any]) -> None:
+        keys += ["religious_sites.total", "religious_sites.followers"]
+        cols += [func.count(), func.sum(t.c.followers)]
+        _per_value(keys, cols, "religious_sites.by_registration", V.REGISTRATION, t.c.registration)
+
+    # The registry counts as it stands, whatever the period (SPEC §4).
+    out.update(_table_figures(s, "religious_site", None, None,
+                              _scope(RECORD_TABLES["religious_site"], scope_root, home_root), sites))
+
+    def checks(t: Any, keys: list[str], cols: list[Any]) -> None:
+        keys.append("religious_checks.total")
+        cols.append(func.count())
+        _per_value(keys, cols, "religious_checks.by_result", V.CHECK_RESULT, t.c.result)
+
+    out.update(_table_figures(s, "religious_check", "date", period,
+                              _scope(RECORD_TABLES["religious_check"], scope_root, home_root), checks))
 
     md = RECORD_TABLES["model"]
-    w = within("model", "registered_date")
-    _put(out, "models.registered", V.REGISTRANT_KIND, _count_by(s, "model", "registrant_kind", w, scope))
-    _put(out, "models.by_field", V.MODEL_FIELD, _count_by(s, "model", "field", w, scope))
-    _put(out, "models.recognized", V.REGISTRANT_KIND,
-         _count_by(s, "model", "registrant_kind", [*w, md.c.status == "cong_nhan"], scope))
-    _put(out, "models.awarded", V.REGISTRANT_KIND, _count_by(s, "model", "registrant_kind", [
-        *within("model", "award_date"), md.c.award.is_not(None), md.c.award != ""], scope))
+    m_scope = _scope(md, scope_root, home_root)
+    in_period = and_(md.c.registered_date >= period.start, md.c.registered_date <= period.end)
+    awarded = and_(md.c.award_date >= period.start, md.c.award_date <= period.end, md.c.award.is_not(None),
+                   md.c.award != "")
+
+    def models(t: Any, keys: list[str], cols: list[Any]) -> None:
+        _per_value(keys, cols, "models.registered", V.REGISTRANT_KIND, t.c.registrant_kind, in_period)
+        _per_value(keys, cols, "models.by_field", V.MODEL_FIELD, t.c.field, in_period)
+        _per_value(keys, cols, "models.recognized", V.REGISTRANT_KIND, t.c.registrant_kind,
+                   and_(in_period, t.c.status == "cong_nhan"))
+        _per_value(keys, cols, "models.awarded", V.REGISTRANT_KIND, t.c.registrant_kind, awarded)
+
+    # Models count by two dates (registration, award): scan the rows touching the period by either.
+    out.update(_table_figures(s, "model", None, None, [*m_scope, or_(in_period, awarded)], models))
 
     assert set(out) == set(INDICATOR_KEYS), set(out) ^ set(INDICATOR_KEYS)
     return Figures(period, {k: out[k] for k in INDICATOR_KEYS})

@@ -238,3 +238,12 @@ def test_sql_collate_orders_sqlite_rows() -> None:
     finally:
         con.close()
     assert rows == ["An Giang", "Ấp Bắc", "Bắc Kạn", "Dĩ An", "Đà Nẵng", "Uông Bí", "Ủy ban", "Yên Bái"]
+
+
+def test_sort_string_orders_like_sort_key():
+    from danvan_desktop.domain.text import sort_string
+
+    words = ["An", "ăn", "Ăn", "an", "Bản", "bàn", "Đà Nẵng", "Dân", "dân", "ơn", "Ông", "y", "Yên", "Hòa", "Hoà",
+             "Hoa", "Hoan", "", "1", "10", "2", "thôn 2", "thôn 12", "Nguyễn Văn A", "Nguyễn Văn An"]
+    assert sorted(words, key=sort_string) == sorted(words, key=sort_key)
+    assert all("\x00" not in part for w in words for part in sort_key(w))
