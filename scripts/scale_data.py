@@ -17,7 +17,7 @@ from typing import Any
 from danvan_desktop.domain import vocab as V
 from danvan_desktop.domain.kinds import KIND_BY_KEY
 from danvan_desktop.services import demo
-from danvan_desktop.services.records import search_text, to_db
+from danvan_desktop.services.records import stored_columns
 from danvan_desktop.services.setup import UnitSpec, init_office
 from danvan_desktop.services.units import create_unit, home
 from danvan_desktop.store.database import Database
@@ -69,7 +69,7 @@ def _rows_for(kind: str, unit_id: int, unit_name: str, year: int, n: int, rng: r
         rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         row = {"id": rid, "unit_id": unit_id, "created_at": now, "updated_at": now, "created_by": "admin",
                "updated_by": "admin", "revision": 1, "deleted": False, "notes": "",
-               "search_text": search_text(k, v, "", unit_name), **to_db(k, v)}
+               **stored_columns(k, v, "", unit_name)}
         out.append(row)
         if kind == "meeting":
             links["meeting"].append(rid)
@@ -102,8 +102,7 @@ def build_province(path: Path, communes: int = 100, years: int = 5, first_year: 
                 links["religious_site"].append(rid)
                 sites.append({"id": rid, "unit_id": uid, "created_at": now, "updated_at": now, "created_by": "admin",
                               "updated_by": "admin", "revision": 1, "deleted": False, "notes": "",
-                              "search_text": search_text(KIND_BY_KEY["religious_site"], v, "", uname),
-                              **to_db(KIND_BY_KEY["religious_site"], v)})
+                              **stored_columns(KIND_BY_KEY["religious_site"], v, "", uname)})
             conn.execute(RECORD_TABLES["religious_site"].insert(), sites)
             for year in range(first_year, first_year + years):
                 for kind, n in PER_COMMUNE_YEAR.items():

@@ -8,14 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from danvan_desktop.domain.fields import FieldType, RecordKind
 from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.roles import Action
-from danvan_desktop.domain.text import fold
+from danvan_desktop.domain.text import fold, sort_string
 from danvan_desktop.domain.validation import FieldError, ValidationError, Value, check_notes, check_record
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
@@ -23,6 +23,7 @@ from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused, 
 from danvan_desktop.services.units import home, in_subtree, own_units, resolve_unit, unit_by_code
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import RECORD_TABLES, Unit, utcnow
+from danvan_desktop.store.sqlite import fts_condition
 
 ENVELOPE_SORTS = {"unit", "updated_at", "created_at", "revision"}
 
@@ -103,6 +104,12 @@ def search_text(kind: RecordKind, values: Mapping[str, Value], notes: str, unit_
     """The folded text a search looks in: searchable fields, notes and the unit's name."""
     parts = [str(values.get(f.key) or "") for f in kind.fields if f.searchable]
     return fold(" ".join([*parts, notes, unit_name]))
+
+
+def stored_columns(kind: RecordKind, values: Mapping[str, Value], notes: str, unit_name: str) -> dict[str, Any]:
+    """Every stored column derived from a record's values: the fields, its search text and sort key."""
+    return {**to_db(kind, values), "search_text": search_text(kind, values, notes, unit_name),
+            "sort_key": sort_string(str(values.get(kind.title_field) or ""))}
 
 
 def _select(kind: RecordKind) -> Select[Any]:
@@ -192,7 +199,7 @@ def insert_new(s: Session, actor: Actor, kind: RecordKind, raw: Mapping[str, Any
     rid = str(uuid.uuid4())
     row = {"id": rid, "unit_id": u.id, "created_at": now, "updated_at": now, "created_by": actor.username,
            "updated_by": actor.username, "revision": 1, "deleted": False, "notes": note,
-           "search_text": search_text(kind, values, note, u.name), **to_db(kind, values)}
+           **stored_columns(kind, values, note, u.name)}
     s.execute(RECORD_TABLES[kind.key].insert().values(**row))
     if audit:
         write_audit(s, actor.username, "create", kind.key, rid, {"after": plain(kind, values)})
@@ -267,7 +274,7 @@ def update_record(db: Database, actor: Actor, kind_key: str, record_id: str, val
             return cur
         s.execute(t.update().where(t.c.id == record_id).values(
             unit_id=new_unit.id, updated_at=utcnow(), updated_by=actor.username, revision=cur.revision + 1,
-            notes=note, search_text=search_text(k, new_values, note, new_unit.name), **to_db(k, new_values)))
+            notes=note, **stored_columns(k, new_values, note, new_unit.name)))
         write_audit(s, actor.username, "update", k.key, record_id, {"changes": diff})
         return _load(s, k, record_id)
 
@@ -287,45 +294,124 @@ def delete_record(db: Database, actor: Actor, kind_key: str, record_id: str) -> 
         return _load(s, k, record_id)
 
 
-def _filtered(s: Session, kind: RecordKind, q: RecordQuery) -> Select[Any]:
+def _conditions(s: Session, kind: RecordKind, q: RecordQuery) -> list[Any]:
+    """WHERE conditions on the record table alone (no join), so counting stays on its indexes."""
     t = RECORD_TABLES[kind.key]
-    root = home(s)
-    scope = resolve_unit(s, root, q.unit_code) if q.unit_code else root
-    stmt = _select(kind).where(Unit.path.like(scope.path + "%"))
+    conds: list[Any] = []
     if not q.include_deleted:
-        stmt = stmt.where(t.c.deleted.is_(False))
+        conds.append(t.c.deleted.is_(False))
+    if q.unit_code:
+        root = home(s)
+        scope = resolve_unit(s, root, q.unit_code)
+        if scope.id != root.id:  # every record of the file is in the home subtree
+            conds.append(t.c.unit_id.in_(select(Unit.id).where(Unit.path.like(scope.path + "%"))))
     if q.period is not None and kind.event_field:
         col = t.c[kind.event_field]
-        stmt = stmt.where(col >= q.period.start, col <= q.period.end)
-    for word in fold(q.search).split():
-        # Folded shadow column: "dang uy ban bo" finds "Đảng ủy xã Bản Bo" (LIKE is ASCII-only otherwise).
-        stmt = stmt.where(t.c.search_text.contains(word, autoescape=True))
+        conds += [col >= q.period.start, col <= q.period.end]
+    words = fold(q.search).split()
+    # Folded shadow column: "dang uy ban bo" finds "Đảng ủy xã Bản Bo" (LIKE is ASCII-only otherwise);
+    # words of 3+ letters go through its trigram index, shorter ones through LIKE on the candidates.
+    indexed = fts_condition(t, words)
+    if indexed is not None:
+        conds.append(indexed)
+    for word in words:
+        if indexed is None or len(word) < 3:
+            conds.append(t.c.search_text.contains(word, autoescape=True))
     for key, value in q.filters.items():
-        stmt = stmt.where(t.c[key] == value)
-    return stmt
+        conds.append(t.c[key] == value)
+    return conds
+
+
+def _order(kind: RecordKind, q: RecordQuery) -> list[Any]:
+    t = RECORD_TABLES[kind.key]
+    if q.sort in ENVELOPE_SORTS:
+        col: Any = (select(Unit.name).where(Unit.id == t.c.unit_id).scalar_subquery().collate("vi")
+                    if q.sort == "unit" else t.c[q.sort])
+    elif q.sort == kind.title_field:
+        col = t.c.sort_key  # indexed Vietnamese order
+    elif q.sort:
+        f = kind.field(q.sort)
+        col = t.c[q.sort].collate("vi") if f.type in (FieldType.TEXT, FieldType.LONGTEXT) else t.c[q.sort]
+    else:
+        col = t.c[kind.event_field] if kind.event_field else t.c.sort_key
+    desc = q.descending if q.sort else bool(kind.event_field)
+    # rowid breaks ties: it is the tail of every index, so the whole ORDER BY can follow one index.
+    rowid = literal_column(f"{t.name}.rowid")
+    return [col.desc(), rowid.desc()] if desc else [col.asc(), rowid.asc()]
+
+
+def _check_list(actor: Actor, kind_key: str) -> RecordKind:
+    k = get_kind(kind_key)
+    _check_view(actor, k)
+    return k
 
 
 def list_records(db: Database, actor: Actor, kind_key: str, q: RecordQuery | None = None) -> RecordPage:
     """A window of the records of a kind matching the query, and how many match in all."""
-    k = get_kind(kind_key)
-    _check_view(actor, k)
+    k = _check_list(actor, kind_key)
     q = q or RecordQuery()
     t = RECORD_TABLES[k.key]
     with db.reader() as s:
-        stmt = _filtered(s, k, q)
-        total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-        if q.sort in ENVELOPE_SORTS:
-            col: Any = Unit.name.collate("vi") if q.sort == "unit" else t.c[q.sort]
-        elif q.sort:
-            f = k.field(q.sort)
-            col = t.c[q.sort].collate("vi") if f.type in (FieldType.TEXT, FieldType.LONGTEXT) else t.c[q.sort]
-        else:
-            col = t.c[k.event_field] if k.event_field else t.c[k.title_field].collate("vi")
-        desc = q.descending if q.sort else bool(k.event_field)
-        stmt = stmt.order_by(col.desc() if desc else col.asc(), t.c.id)
+        conds = _conditions(s, k, q)
+        total = s.scalar(select(func.count()).select_from(t).where(*conds)) or 0
+        stmt = _select(k).where(*conds).order_by(*_order(k, q))
         if q.limit is not None:
             stmt = stmt.limit(q.limit).offset(q.offset)
         rows = [_record(k, r) for r in s.execute(stmt)]
+    return RecordPage(rows, total)
+
+
+def list_keys(db: Database, actor: Actor, kind_key: str, q: RecordQuery | None = None) -> list[int]:
+    """Row keys of every matching record in list order, read from indexes only.
+
+    A long list (500,000 rows) keeps these and fetches the rows it shows by block with get_by_keys. Keys are
+    SQLite rowids: stable while the program runs (nothing here rewrites tables).
+    """
+    k = _check_list(actor, kind_key)
+    q = q or RecordQuery()
+    t = RECORD_TABLES[k.key]
+    with db.reader() as s:
+        stmt = select(literal_column(f"{t.name}.rowid")).select_from(t).where(*_conditions(s, k, q))
+        return list(s.scalars(stmt.order_by(*_order(k, q))))
+
+
+def get_by_keys(db: Database, actor: Actor, kind_key: str, keys: list[int]) -> list[Record]:
+    """The records with these row keys, in the order given (missing ones left out)."""
+    k = _check_list(actor, kind_key)
+    t = RECORD_TABLES[k.key]
+    rowid = literal_column(f"{t.name}.rowid")
+    found: dict[int, Record] = {}
+    with db.reader() as s:
+        for i in range(0, len(keys), 500):  # SQLite's bound-parameter limit
+            for r in s.execute(_select(k).add_columns(rowid.label("_key")).where(rowid.in_(keys[i:i + 500]))):
+                found[r._mapping["_key"]] = _record(k, r)
+    return [found[key] for key in keys if key in found]
+
+
+def overdue_petitions(db: Database, actor: Actor, as_of: dt.date, unit_code: str | None = None,
+                      limit: int = 100) -> RecordPage:
+    """Petitions past their deadline and not resolved as of a day, oldest deadline first."""
+    k = _check_list(actor, "petition")
+    t = RECORD_TABLES["petition"]
+    with db.reader() as s:
+        conds = [*_conditions(s, k, RecordQuery(unit_code=unit_code)), t.c.deadline.is_not(None),
+                 t.c.deadline < as_of, t.c.status != "da_giai_quyet"]
+        total = s.scalar(select(func.count()).select_from(t).where(*conds)) or 0
+        rows = [_record(k, r) for r in s.execute(_select(k).where(*conds).order_by(t.c.deadline, t.c.id)
+                                                 .limit(limit))]
+    return RecordPage(rows, total)
+
+
+def models_waiting(db: Database, actor: Actor, unit_code: str | None = None, limit: int = 100) -> RecordPage:
+    """Models registered or under way, not evaluated yet, oldest registration first."""
+    k = _check_list(actor, "model")
+    t = RECORD_TABLES["model"]
+    with db.reader() as s:
+        conds = [*_conditions(s, k, RecordQuery(unit_code=unit_code)),
+                 t.c.status.in_(("dang_ky", "dang_thuc_hien"))]
+        total = s.scalar(select(func.count()).select_from(t).where(*conds)) or 0
+        rows = [_record(k, r) for r in s.execute(_select(k).where(*conds).order_by(t.c.registered_date, t.c.id)
+                                                 .limit(limit))]
     return RecordPage(rows, total)
 
 

@@ -28,7 +28,7 @@ from danvan_desktop.domain.fields import FieldType, RecordKind
 from danvan_desktop.domain.kinds import KINDS
 
 # The schema version packages carry; equals the number of the newest Alembic revision (db/versions).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 HEAD_REVISION = f"{SCHEMA_VERSION:04d}"
 
 NAMING = {
@@ -146,14 +146,82 @@ def _record_table(kind: RecordKind) -> Table:
         Column("deleted", Boolean, nullable=False, default=False),
         Column("notes", Text, nullable=False, default=""),
         Column("search_text", Text, nullable=False, default=""),  # folded, for diacritic-free search
+        # domain.text.sort_string of the title: plain binary order is Vietnamese order, so it can be indexed.
+        Column("sort_key", Text, nullable=False, default="", server_default=""),
     ]
     for f in kind.fields:
         cols.append(Column(f.key, _COLUMN_TYPES[f.type](), nullable=True, index=f.type is FieldType.REF))
     t = Table(kind.key, Base.metadata, *cols)
+    Index(f"ix_{kind.key}_live_sort_key", t.c.deleted, t.c.sort_key)
     if kind.event_field:
         Index(f"ix_{kind.key}_live_{kind.event_field}", t.c.deleted, t.c[kind.event_field])
+        Index(f"ix_{kind.key}_unit_{kind.event_field}", t.c.unit_id, t.c.deleted, t.c[kind.event_field])
+    if kind.key == "petition":
+        Index("ix_petition_live_deadline_status", t.c.deleted, t.c.deadline, t.c.status)
     return t
 
 
 RECORD_TABLES: dict[str, Table] = {k.key: _record_table(k) for k in KINDS}
 metadata = Base.metadata
+
+
+# ---- merging packages (SPEC §6): the ledger's package details, what undo needs, conflicts -------------------
+
+
+class PackageImport(Base):
+    """A package applied by a merge: details beside its import_log line, and whether it was undone."""
+
+    __tablename__ = "package_import"
+    id: Mapped[int] = mapped_column(ForeignKey("import_log.id"), primary_key=True)  # the ledger line's id
+    unit_name: Mapped[str] = mapped_column(String(200), default="")
+    exported_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    exported_by: Mapped[str] = mapped_column(String(64), default="")
+    checksum: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16), default="applied", index=True)  # "applied" or "undone"
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    undone_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ImportAdded(Base):
+    """The records one import added, per kind (JSON [[id, revision], …]), so undo can take them out again."""
+
+    __tablename__ = "import_added"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("import_log.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    records: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class ImportReplaced(Base):
+    """A record as it stood before an import replaced it (JSON of its envelope and values), for undo."""
+
+    __tablename__ = "import_replaced"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("import_log.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    revision_after: Mapped[int] = mapped_column(Integer)
+    before: Mapped[str] = mapped_column(Text)
+
+
+class MergeConflict(Base):
+    """A record that differs between this office and an incoming package: the local copy stays until decided."""
+
+    __tablename__ = "merge_conflict"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("import_log.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    unit_code: Mapped[str] = mapped_column(String(32), default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(String(16))  # "same_revision" or "local_newer"
+    local_revision: Mapped[int] = mapped_column(Integer)
+    incoming_revision: Mapped[int] = mapped_column(Integer)
+    incoming_hash: Mapped[str] = mapped_column(String(64))
+    incoming: Mapped[str] = mapped_column(Text)  # JSON: the incoming record, envelope and values
+    fields: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[key, local, incoming], …] as shown
+    # "open", "keep_local", "take_incoming", "superseded" (a newer version arrived), "undone" (import undone)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    resolved_by: Mapped[str] = mapped_column(String(64), default="")

@@ -54,3 +54,26 @@ def integrity_ok(path: Path) -> bool:
         return bool(row) and row[0] == "ok"
     except sqlite3.DatabaseError:
         return False
+
+
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """For Alembic's comparisons: the FTS5 shadow tables are SQLite's own, not models."""
+    return not (type_ == "table" and name is not None and "_fts" in name)
+
+
+def fts_condition(table: Any, words: list[str]) -> Any:
+    """rowid IN the trigram index's matches for every word of 3+ characters (None if there is none).
+
+    Shorter words cannot use a trigram index; the caller keeps a LIKE for them.
+    """
+    from sqlalchemy import literal_column, select, text
+    from sqlalchemy import table as sql_table
+
+    long_words = [w for w in words if len(w) >= 3]
+    if not long_words:
+        return None
+    query = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+    fts = sql_table(f"{table.name}_fts")
+    matches = select(literal_column("rowid")).select_from(fts).where(
+        text(f"{table.name}_fts MATCH :q").bindparams(q=query))
+    return literal_column(f"{table.name}.rowid").in_(matches)

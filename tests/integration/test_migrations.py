@@ -15,6 +15,7 @@ from danvan_desktop.paths import migrations_path
 from danvan_desktop.store.database import open_database
 from danvan_desktop.store.errors import DatabaseDamaged, DatabaseTooNew
 from danvan_desktop.store.schema import HEAD_REVISION, metadata
+from danvan_desktop.store.sqlite import include_name
 
 
 def test_empty_file_migrates_to_head_with_wal_and_foreign_keys(tmp_path):
@@ -31,7 +32,8 @@ def test_empty_file_migrates_to_head_with_wal_and_foreign_keys(tmp_path):
 def test_migrations_match_the_models(tmp_path):
     db = open_database(tmp_path / "moi.db")
     with db.engine.connect() as c:
-        diff = compare_metadata(MigrationContext.configure(c, opts={"render_as_batch": True}), metadata)
+        ctx = MigrationContext.configure(c, opts={"render_as_batch": True, "include_name": include_name})
+        diff = compare_metadata(ctx, metadata)
     assert diff == []
 
 
