@@ -11,6 +11,7 @@ from danvan_desktop.services.accounts import insert_account
 from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.errors import Refused
 from danvan_desktop.services.settings import get_setting, put_setting
+from danvan_desktop.services.signing import ensure_key
 from danvan_desktop.services.units import create_unit
 from danvan_desktop.store.database import Database, open_database
 from danvan_desktop.store.schema import Unit
@@ -41,6 +42,7 @@ def init_office(path: Path | str, home: UnitSpec, ancestors: list[UnitSpec], adm
             u = create_unit(s, home.code, home.name, home.level, parent, home.scheme)
             put_setting(s, "home_unit", u.code)
             insert_account(s, admin_user, admin_password, "admin", admin_name, religion_access=True)
+            ensure_key(s)  # the office's package-signing key pair
             write_audit(s, admin_user, "init", "unit", u.code, {"name": u.name, "ancestors": [a.code for a in
                                                                                            ancestors]})
     except Exception:

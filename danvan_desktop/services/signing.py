@@ -1,0 +1,135 @@
+"""Signed packages: each office's Ed25519 key pair, signatures, and the keys pinned per sending unit.
+
+The receiving office pins a unit's key on its first package (showing the fingerprint) and refuses a later
+package signed by another key until an admin accepts the new one. Keys live in the settings table, so a
+backup carries them and a restore brings them back.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy.orm import Session
+
+from danvan_desktop.domain.roles import Action
+from danvan_desktop.services.actor import Actor
+from danvan_desktop.services.audit import write_audit
+from danvan_desktop.services.errors import NotFound
+from danvan_desktop.services.settings import get_setting, put_setting
+from danvan_desktop.store.database import Database
+
+PRIVATE_KEY = "signing_private_key"
+TRUSTED = "trusted_keys"  # {unit_code: {"key": b64, "fingerprint": str, "pinned_at": iso, "pending": {...}}}
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def fingerprint(public_b64: str) -> str:
+    """A short, readable fingerprint of a public key: 'AB12 CD34 …' (8 groups of 4 hex digits)."""
+    digest = hashlib.sha256(base64.b64decode(public_b64)).hexdigest().upper()[:32]
+    return " ".join(digest[i:i + 4] for i in range(0, 32, 4))
+
+
+def ensure_key(s: Session) -> Ed25519PrivateKey:
+    """This office's private key, created the first time (at init, or on first export of an old file)."""
+    stored = get_setting(s, PRIVATE_KEY)
+    if stored:
+        return Ed25519PrivateKey.from_private_bytes(base64.b64decode(stored))
+    key = Ed25519PrivateKey.generate()
+    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                            serialization.NoEncryption())
+    put_setting(s, PRIVATE_KEY, _b64(raw))
+    return key
+
+
+def public_key_b64(key: Ed25519PrivateKey) -> str:
+    """The public half, base64 of its 32 raw bytes."""
+    return _b64(key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+
+
+def own_fingerprint(db: Database) -> str:
+    """The fingerprint of this office's key (shown in settings so it can be read out by phone)."""
+    with db.transaction() as s:
+        return fingerprint(public_key_b64(ensure_key(s)))
+
+
+def sign(s: Session, message: bytes) -> tuple[str, str]:
+    """(signature, public key), both base64, for a message; inside the caller's session."""
+    key = ensure_key(s)
+    return _b64(key.sign(message)), public_key_b64(key)
+
+
+def verify(public_b64: str, signature_b64: str, message: bytes) -> bool:
+    """Whether the signature over the message was made by the key."""
+    try:
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64)).verify(base64.b64decode(signature_b64),
+                                                                                message)
+        return True
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """What the trust store says of a sender's key: 'new' (first package), 'pinned' or 'changed'."""
+
+    status: str
+    fingerprint: str
+    pinned_fingerprint: str = ""
+
+
+def check_sender(s: Session, unit_code: str, public_b64: str) -> KeyCheck:
+    """Compare a sender's key with the one pinned for its unit."""
+    trusted: dict[str, Any] = get_setting(s, TRUSTED, {}) or {}
+    fp = fingerprint(public_b64)
+    entry = trusted.get(unit_code)
+    if entry is None:
+        return KeyCheck("new", fp)
+    if entry["key"] == public_b64:
+        return KeyCheck("pinned", fp, entry["fingerprint"])
+    return KeyCheck("changed", fp, entry["fingerprint"])
+
+
+def pin(s: Session, unit_code: str, public_b64: str) -> None:
+    """Pin a unit's key (first package from it), inside the caller's transaction."""
+    trusted: dict[str, Any] = get_setting(s, TRUSTED, {}) or {}
+    trusted[unit_code] = {"key": public_b64, "fingerprint": fingerprint(public_b64),
+                          "pinned_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    put_setting(s, TRUSTED, trusted)
+
+
+def remember_pending(s: Session, unit_code: str, public_b64: str) -> None:
+    """Keep a refused new key so an admin can accept it later."""
+    trusted: dict[str, Any] = get_setting(s, TRUSTED, {}) or {}
+    if unit_code in trusted:
+        trusted[unit_code]["pending"] = {"key": public_b64, "fingerprint": fingerprint(public_b64)}
+        put_setting(s, TRUSTED, trusted)
+
+
+def accept_new_key(db: Database, actor: Actor, unit_code: str, fp: str) -> None:
+    """An admin accepts a unit's new key, naming its fingerprint (read out by the sender) to confirm."""
+    actor.require(Action.ADMIN)
+    with db.transaction() as s:
+        trusted: dict[str, Any] = get_setting(s, TRUSTED, {}) or {}
+        pending = trusted.get(unit_code, {}).get("pending")
+        if not pending or pending["fingerprint"].replace(" ", "") != fp.replace(" ", "").upper():
+            raise NotFound(f"Không có khóa mới nào của đơn vị “{unit_code}” với dấu vân tay “{fp}” đang chờ "
+                           "chấp nhận.")
+        old = trusted[unit_code]["fingerprint"]
+        pin(s, unit_code, pending["key"])
+        write_audit(s, actor.username, "accept_key", "unit", unit_code, {"old": old, "new": pending["fingerprint"]})
+
+
+def trusted_keys(db: Database) -> dict[str, dict[str, Any]]:
+    """The pinned keys per unit code (with any pending new key)."""
+    with db.reader() as s:
+        return dict(get_setting(s, TRUSTED, {}) or {})
