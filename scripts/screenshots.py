@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,16 +61,117 @@ def center(w: QWidget) -> None:
     w.move(QPoint(max(0, (W - w.width()) // 2), max(0, (H - w.height()) // 2)))
 
 
+def bulk_meetings(db: object, n: int) -> None:
+    """Insert n meetings in one transaction with SQLAlchemy Core (varied Vietnamese titles)."""
+    import datetime as dt
+    import random
+    import uuid
+
+    from danvan_desktop.domain.kinds import kind
+    from danvan_desktop.domain.validation import check_record
+    from danvan_desktop.domain.vocab import MEETING_KIND
+    from danvan_desktop.services.records import stored_columns
+    from danvan_desktop.services.units import list_units
+    from danvan_desktop.store.schema import RECORD_TABLES, Unit, utcnow
+
+    rng = random.Random(7)
+    words = ["Tiếp xúc cử tri", "Đối thoại", "Tuyên truyền", "Ăn Tết an toàn", "Ấm no", "Bảo vệ rừng", "Dân vận khéo",
+             "Giao ban", "Phản biện", "Ủy ban MTTQ", "đất đai", "đền bù", "nước sạch", "đường liên bản", "Nà Ản"]
+    t = RECORD_TABLES["meeting"]
+    k = kind("meeting")
+    now = utcnow()
+    units = list_units(db)
+    with db.transaction() as s:
+        ids = {u.code: s.query(Unit.id).filter(Unit.code == u.code).scalar() for u in units}
+        rows = []
+        for i in range(n):
+            title = f"{rng.choice(words)} {rng.choice(words).lower()} lần {i}"
+            u = rng.choice(units)
+            values = {"kind": rng.choice(MEETING_KIND.keys), "title": title,
+                      "date": dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(2500)),
+                      "participants": rng.randrange(10, 300)}
+            # The core's own derivation of the stored columns (search text, sort key), so nothing is missed.
+            rows.append({"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "unit_id": ids[u.code],
+                         "created_at": now, "updated_at": now, "created_by": "bench", "updated_by": "bench",
+                         "revision": 1, "deleted": False, "notes": "",
+                         **stored_columns(k, check_record(k, values), "", u.name)})
+        s.execute(t.insert(), rows)
+
+
+def bench(app: QApplication, n: int) -> int:
+    """Time the meeting list on n records: first rows, jump to the end, sort by title, search."""
+    from danvan_desktop.services.actor import Actor
+    from danvan_desktop.services.setup import UnitSpec, init_office
+
+    tmp = tempfile.mkdtemp(prefix="danvan-bench-")
+    db = init_office(Path(tmp) / "bench.db", UnitSpec("03424", "Xã Bản Bo", "xa", "2025"),
+                     [UnitSpec("12", "Tỉnh Lai Châu", "tinh", "2025")], "admin", "matkhau1")
+    t0 = time.perf_counter()
+    bulk_meetings(db, n)
+    print(f"chèn {n} hội nghị: {time.perf_counter() - t0:.1f} s")
+    runner = TaskRunner()
+    win = build_window(db, Actor("admin", "admin", "", True), runner)
+    win.setGeometry(0, 0, W, H)
+    win.show()
+    win.period_picker.set_period(None)
+    app.processEvents()
+    lp = None
+
+    def until(cond: object, what: str) -> float:
+        start = time.perf_counter()
+        longest = 0.0
+        last = start
+        while not cond():  # type: ignore[operator]
+            app.processEvents()
+            now = time.perf_counter()
+            longest = max(longest, now - last)  # the longest the event loop was blocked
+            last = now
+            if now - start > 120:
+                raise TimeoutError(what)
+            time.sleep(0.001)
+        took = time.perf_counter() - start
+        print(f"{what}: {took * 1000:.0f} ms (vòng sự kiện bị chặn lâu nhất {longest * 1000:.0f} ms)")
+        return took
+
+    start = time.perf_counter()
+    win.show_page("meeting")
+    lp = win.list_page()
+    until(lambda: lp.model.is_loaded and lp.model.record(0) is not None, f"mở danh sách {n} hội nghị, dòng đầu hiện ra")
+    print(f"  (tổng từ lúc bấm: {(time.perf_counter() - start) * 1000:.0f} ms; số dòng {lp.model.rowCount()})")
+    lp.view.scrollToBottom()
+    until(lambda: lp.model.record(lp.model.rowCount() - 1) is not None, "kéo xuống cuối danh sách")
+    lp.view.verticalScrollBar().setValue(lp.view.verticalScrollBar().maximum() // 2)
+    mid = lp.view.rowAt(10)
+    until(lambda: lp.model.record(mid) is not None, "nhảy ra giữa danh sách")
+    lp.view.scrollToTop()
+    lp.model.sort(2, __import__("PySide6.QtCore").QtCore.Qt.SortOrder.AscendingOrder)
+    until(lambda: lp.model.is_loaded and lp.model.record(0) is not None, "sắp xếp theo Nội dung (thứ tự tiếng Việt)")
+    lp.view.scrollToBottom()
+    until(lambda: lp.model.record(lp.model.rowCount() - 1) is not None, "kéo xuống cuối khi sắp theo Nội dung")
+    lp.model.sort(-1)
+    win.search.setText("dat dai nuoc sach")
+    win.apply_filters()
+    until(lambda: lp.model.is_loaded and lp.model.query.search != "", "tìm “dat dai nuoc sach”")
+    print(f"  tìm thấy {lp.model.total}")
+    win.close()
+    runner.shutdown()
+    db.close()
+    return 0
+
+
 def main() -> int:
     """Build the demo, open each screen, save the pictures."""
     ap = argparse.ArgumentParser(description="Chụp ảnh màn hình mọi trang của Dân vận Desktop.")
     ap.add_argument("out", type=Path, help="thư mục lưu ảnh PNG")
     ap.add_argument("--db", type=Path, help="cơ sở dữ liệu mẫu có sẵn (mặc định: tạo mới)")
+    ap.add_argument("--bench", type=int, metavar="N", help="không chụp ảnh; đo danh sách N hội nghị")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
     app = QApplication(sys.argv[:1])
     prepare_app(app)
+    if args.bench:
+        return bench(app, args.bench)
     runner = TaskRunner()
     s = Shooter(app, args.out, runner)
     tmp = tempfile.mkdtemp(prefix="danvan-shots-")
@@ -205,11 +306,14 @@ def main() -> int:
             dlg2.editors["women"].setText("35")
             dlg2.save()
             s.shot("loi-nhap-lieu")
-            dlg2.editors["date"].setFocus()
-            dlg2.editors["date"].calendarWidget()  # popup shown below
-            QTimer.singleShot(0, lambda d=dlg2: d.editors["date"].calendarWidget().window().show())
+            from PySide6.QtCore import Qt
+            from PySide6.QtTest import QTest
+
+            date_edit = dlg2.editors["date"]
+            QTest.mouseClick(date_edit, Qt.MouseButton.LeftButton, pos=QPoint(date_edit.width() - 8,
+                                                                               date_edit.height() // 2))
             s.shot("lich-chon-ngay")
-            dlg2.editors["date"].calendarWidget().window().hide()
+            date_edit.calendarWidget().window().hide()
         dlg2._initial = dlg2.raw_values()
         dlg2.reject()
         if key == "religious_check":

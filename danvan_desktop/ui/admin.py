@@ -336,6 +336,9 @@ class AdminPage(QWidget):
         return self.accounts.account(idx.row()) if idx.isValid() else None
 
     def _run_dialog(self, dlg: QDialog, after: Callable[[], None]) -> None:
+        old = self.last_dialog
+        if old is not None and not old.isVisible():
+            old.deleteLater()  # closed dialogs are freed when the next one opens
         self.last_dialog = dlg
         dlg.accepted.connect(after)
         dlg.open()

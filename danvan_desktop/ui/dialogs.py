@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from danvan_desktop.domain.text import fold
 from danvan_desktop.services.accounts import authenticate
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.catalogue import CatalogueUnit, search_catalogue
@@ -194,6 +194,9 @@ class SetupWizard(QDialog):
         def done(units: list[CatalogueUnit]) -> None:
             if text != self.search.text():
                 return
+            # Units whose own name holds the words as typed come first ("ban bo": Xã Bản Bo before Lý Bôn).
+            phrase = fold(text)
+            units = sorted(units, key=lambda u: 0 if phrase and phrase in fold(u.name) else 1)
             self.results.clear()
             for u in units:
                 item = QListWidgetItem(u.display)
@@ -311,7 +314,3 @@ class SetupWizard(QDialog):
         self.next.setEnabled(True)
         self.next.setText("Hoàn tất")
         self.error.show_message(error_text(f.error)[0])
-
-
-def _unused(_: Any) -> None:  # pragma: no cover - keeps linters quiet about Any in older Pythons
-    return None

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -133,8 +133,9 @@ class RecordForm(QDialog):
         order += [self.save_button, self.cancel_button]
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
-        for seq in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(seq), self, activated=lambda: self.save())
+        for ed in self.editors.values():
+            if isinstance(ed, LongTextField):
+                ed.submitRequested.connect(lambda: self.save())
 
         self._fill(preset or {}, unit_code)
         for key, ed in self.editors.items():
@@ -197,7 +198,7 @@ class RecordForm(QDialog):
 
     def _refresh_title(self) -> None:
         label = self.kind.label
-        low = label[0].lower() + label[1:] if not label.startswith("Mô hình") else label
+        low = label[0].lower() + label[1:]
         if self.record is None:
             text = f"Thêm {low}"
         elif self.read_only:
@@ -323,6 +324,13 @@ class RecordForm(QDialog):
             return
         show_failure(self, failure)
 
+    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Ctrl+Enter saves from anywhere in the form (Enter alone presses the default button, Lưu)."""
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and e.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.save()
+            return
+        super().keyPressEvent(e)
+
     def reject(self) -> None:
         """Esc or Hủy: close, asking first if something was typed."""
         if self.saving:
@@ -355,8 +363,12 @@ class PetitionsSection(QGroupBox):
         self.view.verticalHeader().setVisible(False)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.horizontalHeader().setStretchLastSection(True)
-        for i, w in enumerate((90, 75, 260, 120, 110, 150, 95)):
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        for i, w in enumerate((110, 75, 250, 150, 110, 160, 105)):
             self.view.setColumnWidth(i, w)
+        self.view.setColumnHidden(PetitionTableModel.COL_UNIT, True)
         self.view.setFixedHeight(170)
         self.view.doubleClicked.connect(lambda _i: self.edit_selected())
         lay.addWidget(self.view)
@@ -425,7 +437,7 @@ def confirm_and_delete(ctx: Any, parent: QWidget, rec: Record,
     """Ask, then delete a record (kept as a tombstone so the deletion reaches the district)."""
     k = get_kind(rec.kind)
     title = rec.title if len(rec.title) <= 120 else rec.title[:119] + "…"
-    if not ask(parent, f"Xóa {k.label.lower() if not k.label.startswith('Mô hình') else k.label} “{title}”?\n\n"
+    if not ask(parent, f"Xóa {k.label[0].lower() + k.label[1:]} “{title}”?\n\n"
                        "Bản ghi sẽ không còn trong danh sách và số liệu; việc xóa được ghi vào nhật ký và "
                        "chuyển lên cấp trên trong gói dữ liệu.", yes="Xóa", no="Không xóa", danger=True):
         return

@@ -1,7 +1,8 @@
 """Vietnamese for Qt's own words (buttons, context menus) and the message boxes the window shows.
 
-PySide6 ships no Qt translation for Vietnamese, so a small translator answers the strings Qt's widgets
-show (its source texts, whatever the context); every message box is built here with Vietnamese buttons.
+PySide6 ships no Qt translation for Vietnamese, so a small translation of the strings Qt's widgets show is
+compiled here at start-up (their source texts, whatever the context); every message box is built here
+with Vietnamese buttons.
 """
 
 from __future__ import annotations
@@ -50,27 +51,63 @@ QT_TEXTS: dict[str, str] = {
 }
 
 
-class ViTranslator(QTranslator):
-    """Answers Qt's own interface texts in Vietnamese."""
-
-    def translate(self, context: str, source_text: str, disambiguation: str | None = None,  # noqa: D102
-                  n: int = -1) -> str:
-        # Unknown texts come back unchanged, as Qt itself would show them.
-        return QT_TEXTS.get(source_text, source_text)
-
-    def isEmpty(self) -> bool:  # noqa: N802, D102 - Qt's name
-        return False
+_QM_MAGIC = bytes([0x3C, 0xB8, 0x64, 0x18, 0xCA, 0xEF, 0x9C, 0x95, 0xCD, 0x21, 0x1C, 0xBF, 0x60, 0xA1, 0xBD, 0xDD])
+_TAG_HASHES, _TAG_MESSAGES, _TAG_END, _TAG_TRANSLATION, _TAG_SOURCE = 0x42, 0x69, 1, 3, 6
 
 
-_translator: ViTranslator | None = None
+def _elf_hash(data: bytes) -> int:
+    """Qt's hash of a source text in a .qm file."""
+    h = 0
+    for b in data:
+        h = ((h << 4) + b) & 0xFFFFFFFF
+        g = h & 0xF0000000
+        if g:
+            h ^= g >> 24
+        h &= ~g & 0xFFFFFFFF
+    return h or 1
+
+
+def build_qm(texts: dict[str, str]) -> bytes:
+    """A compiled Qt translation (.qm) holding texts for any context.
+
+    Written here rather than by lrelease so nothing but Python is needed at build time; a message without a
+    context tag answers in every context. (Overriding QTranslator.translate in Python is not an option:
+    PySide 6.12 loses a reference to None on every call and the process later aborts.)
+    """
+    messages = bytearray()
+    hashes: list[tuple[int, int]] = []
+    for source, translation in texts.items():
+        src = source.encode("utf-8")
+        hashes.append((_elf_hash(src), len(messages)))
+        tr = translation.encode("utf-16-be")
+        messages += bytes([_TAG_TRANSLATION]) + len(tr).to_bytes(4, "big") + tr
+        messages += bytes([_TAG_SOURCE]) + len(src).to_bytes(4, "big") + src
+        messages += bytes([_TAG_END])
+    hashes.sort()
+    table = b"".join(h.to_bytes(4, "big") + o.to_bytes(4, "big") for h, o in hashes)
+    return (_QM_MAGIC + bytes([_TAG_HASHES]) + len(table).to_bytes(4, "big") + table
+            + bytes([_TAG_MESSAGES]) + len(messages).to_bytes(4, "big") + bytes(messages))
+
+
+class _Translator(QTranslator):
+    """A QTranslator that keeps its .qm bytes alive (Qt does not copy them)."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self.data = data
+        if not self.load(data):
+            raise RuntimeError("bản dịch giao diện không nạp được")
+
+
+_translator: _Translator | None = None
 
 
 def install_vietnamese(app: QCoreApplication) -> None:
-    """Vietnamese locale (calendar, month names) and the translator for Qt's own texts."""
+    """Vietnamese locale (calendar, month names) and the translation of Qt's own texts."""
     global _translator  # one per process; Qt keeps only a pointer, so Python must hold the object
     QLocale.setDefault(QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam))
     if _translator is None:
-        _translator = ViTranslator()
+        _translator = _Translator(build_qm(QT_TEXTS))
         app.installTranslator(_translator)
 
 

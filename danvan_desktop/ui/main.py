@@ -40,8 +40,9 @@ def _sign_in(runner: TaskRunner, db_path: Path | None, demo: bool) -> tuple[Data
     from danvan_desktop.ui.dialogs import LoginDialog, SetupWizard
 
     if demo:
-        db = runner.call(open_demo, label="Đang chuẩn bị dữ liệu mẫu (lần đầu mất khoảng một phút)…")
-        return db, runner.call(lambda: authenticate(db, DEMO_ADMIN, DEMO_PASSWORD), label="Đang đăng nhập…")
+        demo_db: Database = runner.call(open_demo, label="Đang chuẩn bị dữ liệu mẫu (lần đầu mất một lúc)…")
+        return demo_db, runner.call(lambda: authenticate(demo_db, DEMO_ADMIN, DEMO_PASSWORD),
+                                    label="Đang đăng nhập…")
     path = db_path or default_db_path()
     home = None
     db: Database | None = None

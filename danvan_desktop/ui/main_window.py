@@ -238,7 +238,7 @@ class MainWindow(QMainWindow):
         self.delete_action.setEnabled(editable)
         self.edit_action.setEnabled(lp is not None)
         self.edit_action.setText("Sửa" if editable or lp is None else "Xem")
-        page = self.stack.currentWidget()
+        page: Any = self.stack.currentWidget()
         self.count_label.setText(page.count_text() if hasattr(page, "count_text") else "")
 
     def _count(self, page: QWidget, text: str) -> None:
@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
     def apply_filters(self) -> None:
         """Pass unit, period and search to the page on screen (others catch up when opened)."""
         self._search_timer.stop()
-        page = self.stack.currentWidget()
+        page: Any = self.stack.currentWidget()
         if hasattr(page, "apply_filters"):
             page.apply_filters(self.unit_code(), self.period_picker.period(), self.search.text().strip())
         self._update_actions()

@@ -252,7 +252,7 @@ class MeetingTableModel(RecordTableModel):
     KIND = "meeting"
     COLUMNS = ("date", "kind", "title", "unit", "location", "organizer", "participants")
     COL_DATE, COL_KIND, COL_TITLE, COL_UNIT, COL_LOCATION, COL_ORGANIZER, COL_PARTICIPANTS = range(7)
-    WIDTHS = (90, 170, 360, 150, 150, 130, 90)
+    WIDTHS = (90, 165, 300, 140, 130, 130, 130)
 
 
 class PetitionTableModel(RecordTableModel):
@@ -261,7 +261,7 @@ class PetitionTableModel(RecordTableModel):
     KIND = "petition"
     COLUMNS = ("received_date", "type", "content", "field", "unit", "status", "deadline")
     COL_RECEIVED, COL_TYPE, COL_CONTENT, COL_FIELD, COL_UNIT, COL_STATUS, COL_DEADLINE = range(7)
-    WIDTHS = (105, 80, 360, 160, 140, 170, 105)
+    WIDTHS = (105, 75, 330, 160, 130, 170, 100)
 
 
 class MonitoringTableModel(RecordTableModel):
@@ -298,7 +298,7 @@ class ExemplaryModelTableModel(RecordTableModel):
     COLUMNS = ("registered_date", "registrant_kind", "registrant", "name", "field", "unit", "status", "award")
     (COL_REGISTERED, COL_REGISTRANT_KIND, COL_REGISTRANT, COL_NAME, COL_FIELD, COL_UNIT, COL_STATUS,
      COL_AWARD) = range(8)
-    WIDTHS = (100, 80, 180, 260, 150, 130, 170, 180)
+    WIDTHS = (100, 75, 160, 240, 140, 120, 170, 150)
 
 
 TABLE_MODELS: dict[str, type[RecordTableModel]] = {

@@ -70,6 +70,9 @@ class ActivityChart(QWidget):
         ly = fm.height() + 10
         series = [s for s in SERIES if s[0] in self.data]
         for _key, label, color in series:
+            if x > 8 and x + 16 + fm.horizontalAdvance(label) > self.width() - 8:
+                x = 8.0  # wrap the legend rather than cut a label
+                ly += fm.height() + 4
             p.fillRect(QRectF(x, ly + 3, 12, 12), QColor(color))
             p.setPen(QColor("#222"))
             p.drawText(QRectF(x + 16, ly, fm.horizontalAdvance(label) + 4, fm.height() + 4),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -161,6 +161,23 @@ class PeriodPicker(QWidget):
         return None
 
 
+class RecordTableView(QTableView):
+    """A record list: Enter opens the selected record, Delete deletes it."""
+
+    openRequested = Signal()
+    deleteRequested = Signal()
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Enter and Delete act on the selected row; other keys move as usual."""
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and e.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.openRequested.emit()
+            return
+        if e.key() == Qt.Key.Key_Delete and e.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.deleteRequested.emit()
+            return
+        super().keyPressEvent(e)
+
+
 class RecordListPage(QWidget):
     """The list of one record kind, with its count; double-click or Enter opens the form."""
 
@@ -182,7 +199,7 @@ class RecordListPage(QWidget):
         self.info.setStyleSheet("color: #444;")
         lay.addWidget(self.info)
         self.model: RecordTableModel = TABLE_MODELS[kind_key](ctx, self)
-        self.view = QTableView()
+        self.view = RecordTableView()
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -204,12 +221,8 @@ class RecordListPage(QWidget):
         self.view.doubleClicked.connect(lambda _i: self.open_selected())
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.view, self.open_selected,
-                  context=Qt.ShortcutContext.WidgetShortcut)
-        QShortcut(QKeySequence(Qt.Key.Key_Enter), self.view, self.open_selected,
-                  context=Qt.ShortcutContext.WidgetShortcut)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.view, self.delete_selected,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        self.view.openRequested.connect(self.open_selected)
+        self.view.deleteRequested.connect(self.delete_selected)
         lay.addWidget(self.view, 1)
         self.empty = QLabel()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -271,10 +284,18 @@ class RecordListPage(QWidget):
             return None
         return self.model.record(idx.row())
 
+    def _forget_last_dialog(self) -> None:
+        # Closed forms are kept only until the next one opens (tests read them), then freed.
+        old = self.last_dialog
+        if old is not None and not old.isVisible():
+            old.deleteLater()
+        self.last_dialog = None
+
     def new_record(self, preset: dict[str, Any] | None = None) -> RecordForm | None:
         """Open an empty form (unit: the one chosen in the unit filter)."""
         if not self.editable:
             return None
+        self._forget_last_dialog()
         dlg = RecordForm(self.ctx, self.kind_key, None, self, preset=preset, unit_code=self._filters[0])
         dlg.saved.connect(self._select_saved)
         self.last_dialog = dlg
@@ -286,6 +307,7 @@ class RecordListPage(QWidget):
         rec = self.selected_record()
         if rec is None:
             return None
+        self._forget_last_dialog()
         dlg = RecordForm(self.ctx, self.kind_key, rec, self, read_only=not self.editable)
         dlg.saved.connect(self._select_saved)
         self.last_dialog = dlg

@@ -37,7 +37,9 @@ class _Relay(QObject):
 class _Job(QRunnable):
     def __init__(self, task_id: int, fn: Callable[[], Any], relay: _Relay) -> None:
         super().__init__()
-        self.setAutoDelete(True)
+        # Python owns the job (kept in TaskRunner._jobs until delivery): a pool-deleted Python QRunnable
+        # leaves a dangling wrapper that crashes the garbage collector later.
+        self.setAutoDelete(False)
         self._id, self._fn, self._relay = task_id, fn, relay
 
     def run(self) -> None:
@@ -66,6 +68,7 @@ class TaskRunner(QObject):
         self._relay = _Relay(self)
         self._relay.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self._pending: dict[int, _Pending] = {}
+        self._jobs: dict[int, _Job] = {}
         self._next_id = 0
         self._closed = False
         # Called for failures of tasks that gave no on_error (the window shows a message box).
@@ -90,7 +93,9 @@ class TaskRunner(QObject):
         tid = self._next_id
         was_busy = self.busy
         self._pending[tid] = _Pending(on_done, on_error, owner, label)
-        self._pool.start(_Job(tid, fn, self._relay))
+        job = _Job(tid, fn, self._relay)
+        self._jobs[tid] = job
+        self._pool.start(job)
         if not was_busy:
             self.busyChanged.emit(True, label)
         return tid
@@ -98,6 +103,7 @@ class TaskRunner(QObject):
     @Slot(int, bool, object)
     def _deliver(self, task_id: int, ok: bool, payload: object) -> None:
         p = self._pending.pop(task_id, None)
+        self._jobs.pop(task_id, None)
         try:
             if p is None or self._closed:
                 return
@@ -158,3 +164,4 @@ class TaskRunner(QObject):
         self._pool.clear()
         self._pool.waitForDone(timeout_ms)
         self._pending.clear()
+        self._jobs.clear()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
+from PySide6.QtCore import QDate, QRegularExpression, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -102,7 +102,6 @@ class DateField(QDateEdit):
             self.setDate(QDate.currentDate())
             self.setToolTip("Nhập ngày/tháng/năm hoặc chọn trên lịch.")
         self.dateChanged.connect(lambda _d: self.changed.emit())
-        self.calendarWidget().installEventFilter(self)
 
     def is_empty(self) -> bool:
         """Whether an optional date is left empty."""
@@ -132,13 +131,19 @@ class DateField(QDateEdit):
                 self.setCurrentSection(QDateEdit.Section.DaySection)
                 le.setSelection(0, 2)
         super().keyPressEvent(e)
+        self._calendar_on_today()  # Alt+Down or F4 may have opened the calendar
 
-    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 - Qt's name
-        """An empty date opens the calendar on this month, not on 1899."""
-        if obj is self.calendarWidget() and ev.type() == QEvent.Type.Show and self.is_empty():
+    def _calendar_on_today(self) -> None:
+        # An empty date opens the calendar on this month, not on 1899. (No event filter here: PySide calls
+        # a Python filter while the widget is being destroyed, which crashes.)
+        if self.is_empty():
             today = QDate.currentDate()
             self.calendarWidget().setCurrentPage(today.year(), today.month())
-        return False
+
+    def mousePressEvent(self, e: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """A click on the arrow opens the calendar (on this month when the date is empty)."""
+        super().mousePressEvent(e)
+        self._calendar_on_today()
 
 
 class IntField(QLineEdit):
@@ -183,9 +188,17 @@ class TextField(QLineEdit):
 
 
 class LongTextField(QPlainTextEdit):
-    """Several lines of text; Tab moves on to the next field (Ctrl+Enter saves the form)."""
+    """Several lines of text; Tab moves on to the next field, Ctrl+Enter asks the form to save."""
 
     changed = Signal()
+    submitRequested = Signal()
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Enter starts a new line; Ctrl+Enter saves the form."""
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and e.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.submitRequested.emit()
+            return
+        super().keyPressEvent(e)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

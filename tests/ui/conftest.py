@@ -73,3 +73,13 @@ def ctx(db: Database, qtbot) -> Iterator[AppContext]:  # noqa: ANN001
 
 
 TODAY = dt.date.today()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage(qapp: QApplication) -> Iterator[None]:
+    """Collect each test's Qt wrappers right after it, so a problem shows in the test that caused it."""
+    yield
+    import gc
+
+    QApplication.processEvents()
+    gc.collect()

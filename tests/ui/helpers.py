@@ -21,3 +21,56 @@ def type_text(widget: QWidget, text: str) -> None:
         QTest.sendKeyEvent(QTest.KeyAction.Click, widget, Qt.Key.Key_unknown, ch, Qt.KeyboardModifier.NoModifier)
 
 
+
+
+def fill(qtbot, form, values: dict) -> None:  # noqa: ANN001
+    """Enter values into a record form the way a person does: type text, pick labels, tick boxes."""
+    from PySide6.QtCore import Qt as _Qt
+
+    from danvan_desktop.ui.widgets import (
+        BoolField,
+        DateField,
+        EnumField,
+        IntField,
+        LinkField,
+        LongTextField,
+        TextField,
+        UnitField,
+        UnitsField,
+    )
+
+    for key, v in values.items():
+        ed = form.editors[key]
+        if isinstance(ed, TextField | LongTextField):
+            ed.setFocus()
+            if isinstance(ed, TextField):
+                ed.selectAll()
+                ed.del_()
+            else:
+                ed.selectAll()
+                ed.textCursor().removeSelectedText()
+            type_text(ed, v)
+        elif isinstance(ed, IntField):
+            ed.selectAll()
+            ed.del_()
+            qtbot.keyClicks(ed, str(v))
+        elif isinstance(ed, DateField):
+            ed.set_value(v)
+        elif isinstance(ed, EnumField):
+            ed.select_label(v)
+        elif isinstance(ed, BoolField):
+            if ed.isChecked() != bool(v):
+                qtbot.mouseClick(ed, _Qt.MouseButton.LeftButton)
+        elif isinstance(ed, LinkField):
+            qtbot.waitUntil(lambda e=ed: e.is_loaded)
+            i = ed.findData(v)
+            assert i >= 0, v
+            ed.setCurrentIndex(i)
+        elif isinstance(ed, UnitField):
+            i = ed.findText(v, _Qt.MatchFlag.MatchContains)
+            assert i >= 0, v
+            ed.setCurrentIndex(i)
+        elif isinstance(ed, UnitsField):
+            ed.set_value(v)
+        else:
+            raise AssertionError(type(ed))
