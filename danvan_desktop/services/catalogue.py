@@ -50,8 +50,8 @@ def all_units() -> tuple[CatalogueUnit, ...]:
 
 
 @lru_cache(maxsize=1)
-def _folded() -> tuple[tuple[str, CatalogueUnit], ...]:
-    return tuple((fold(f"{u.name} {u.parent_name} {u.code}"), u) for u in all_units())
+def _folded() -> tuple[tuple[str, str, CatalogueUnit], ...]:
+    return tuple((fold(u.name), fold(f"{u.name} {u.parent_name} {u.code}"), u) for u in all_units())
 
 
 def find_unit(code: str) -> CatalogueUnit | None:
@@ -64,13 +64,13 @@ def find_unit(code: str) -> CatalogueUnit | None:
 
 def search_catalogue(query: str, *, limit: int = 50, level: str | None = None) -> list[CatalogueUnit]:
     """Units whose name, province or code contains every word of the query, ignoring marks and case."""
-    words = fold(query).split()
-    out: list[CatalogueUnit] = []
-    for text, u in _folded():
+    phrase = fold(query)
+    words = phrase.split()
+    own, other = [], []
+    for name, text, u in _folded():
         if level and u.level != level:
             continue
         if all(w in text for w in words):
-            out.append(u)
-            if len(out) >= limit:
-                break
-    return out
+            # "ban bo" should put Xã Bản Bo before Xã Lý Bôn (whose province name has "bo" in it).
+            (own if phrase in name else other).append(u)
+    return (own + other)[:limit]

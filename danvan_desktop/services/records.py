@@ -63,7 +63,7 @@ class RecordQuery:
     offset: int = 0
     limit: int | None = 200
     include_deleted: bool = False
-    filters: Mapping[str, Any] = field(default_factory=dict)  # field key -> exact stored value
+    filters: Mapping[str, Any] = field(default_factory=dict)  # field key -> stored value, or a set of them
 
 
 @dataclass(frozen=True)
@@ -318,14 +318,15 @@ def _conditions(s: Session, kind: RecordKind, q: RecordQuery) -> list[Any]:
         if indexed is None or len(word) < 3:
             conds.append(t.c.search_text.contains(word, autoescape=True))
     for key, value in q.filters.items():
-        conds.append(t.c[key] == value)
+        is_set = isinstance(value, set | frozenset | list | tuple)
+        conds.append(t.c[key].in_(sorted(value)) if is_set else t.c[key] == value)
     return conds
 
 
 def _order(kind: RecordKind, q: RecordQuery) -> list[Any]:
     t = RECORD_TABLES[kind.key]
     if q.sort in ENVELOPE_SORTS:
-        col: Any = (select(Unit.name).where(Unit.id == t.c.unit_id).scalar_subquery().collate("vi")
+        col: Any = (select(Unit.name).where(Unit.id == t.c.unit_id).correlate(t).scalar_subquery().collate("vi")
                     if q.sort == "unit" else t.c[q.sort])
     elif q.sort == kind.title_field:
         col = t.c.sort_key  # indexed Vietnamese order

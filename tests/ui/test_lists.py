@@ -186,8 +186,6 @@ def test_account_and_indicator_models_pass_the_model_tester(qtbot, qtmodeltester
     qtmodeltester.check(ind, force_py=True)
 
 
-@pytest.mark.xfail(reason="core: services.records._order(sort='unit') raises InvalidRequestError "
-                          "(scalar subquery auto-correlation); reported to the lead", strict=False)
 def test_sorting_by_the_unit_column(qtbot, ctx, window):
     meeting(ctx, "Ở thôn", dt.date(2026, 1, 2), unit="T01")
     meeting(ctx, "Ở bản", dt.date(2026, 1, 3), unit="T02")

@@ -22,3 +22,7 @@ def test_search_by_code_and_level():
     assert search_catalogue("03424")[0].name == "Xã Bản Bo"
     provinces = search_catalogue("ha", level="tinh", limit=100)
     assert provinces and all(u.level == "tinh" for u in provinces)
+
+
+def test_units_whose_own_name_matches_come_first():
+    assert search_catalogue("ban bo")[0].name == "Xã Bản Bo"
