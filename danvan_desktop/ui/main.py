@@ -12,6 +12,7 @@ from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.units import list_units
 from danvan_desktop.store.database import Database
 from danvan_desktop.ui.context import AppContext
+from danvan_desktop.ui.gc_guard import GarbageCollector
 from danvan_desktop.ui.i18n import install_vietnamese, show_failure
 from danvan_desktop.ui.main_window import MainWindow
 from danvan_desktop.ui.tasks import TaskRunner
@@ -22,6 +23,8 @@ def prepare_app(app: QCoreApplication) -> None:
     QCoreApplication.setApplicationName("Dân vận")
     QCoreApplication.setOrganizationName("DanVan")
     install_vietnamese(app)
+    if not hasattr(app, "_danvan_gc"):
+        app._danvan_gc = GarbageCollector(app)  # type: ignore[attr-defined]
 
 
 def build_window(db: Database, actor: Actor, runner: TaskRunner) -> MainWindow:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 
@@ -34,22 +35,22 @@ class _Relay(QObject):
     finished = Signal(int, bool, object)
 
 
-class _Job(QRunnable):
-    def __init__(self, task_id: int, fn: Callable[[], Any], relay: _Relay) -> None:
-        super().__init__()
-        # Python owns the job (kept in TaskRunner._jobs until delivery): a pool-deleted Python QRunnable
-        # leaves a dangling wrapper that crashes the garbage collector later.
-        self.setAutoDelete(False)
-        self._id, self._fn, self._relay = task_id, fn, relay
+def _work(task_id: int, fns: dict[int, Callable[[], Any]], relay: _Relay) -> None:
+    """Runs on a worker thread: call the function and hand its outcome to the relay (never touch widgets).
 
-    def run(self) -> None:
-        # Never touch a widget here: only call the function and hand its outcome to the relay.
-        try:
-            result: Any = self._fn()
-            ok = True
-        except BaseException as e:  # noqa: BLE001 - every failure must reach the UI, not kill the thread
-            result, ok = TaskFailure(e, traceback.format_exc()), False
-        self._relay.finished.emit(self._id, ok, result)
+    The function (whose closure may hold widgets) is owned by the runner on the UI thread and only borrowed
+    here: a widget's last reference dropped on a worker thread crashes Qt, typically at garbage collection.
+    """
+    fn = fns[task_id]
+    try:
+        result: Any = fn()
+        ok = True
+    except BaseException as e:  # noqa: BLE001 - every failure must reach the UI, not kill the thread
+        details = traceback.format_exc()
+        traceback.clear_frames(e.__traceback__)  # frames would keep the closure's widgets alive here
+        result, ok = TaskFailure(e, details), False
+    del fn
+    relay.finished.emit(task_id, ok, result)
 
 
 class TaskRunner(QObject):
@@ -63,12 +64,14 @@ class TaskRunner(QObject):
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 2) -> None:
         super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(max_threads)
+        # Plain Python threads, not QRunnable: a Python QRunnable freed while its C++ side still runs has
+        # crashed the garbage collector; emitting a signal from a Python thread is safe and queued.
+        self._pool = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="danvan")
+        self._futures: dict[int, Future[None]] = {}
+        self._fns: dict[int, Callable[[], Any]] = {}
         self._relay = _Relay(self)
         self._relay.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self._pending: dict[int, _Pending] = {}
-        self._jobs: dict[int, _Job] = {}
         self._next_id = 0
         self._closed = False
         # Called for failures of tasks that gave no on_error (the window shows a message box).
@@ -93,9 +96,8 @@ class TaskRunner(QObject):
         tid = self._next_id
         was_busy = self.busy
         self._pending[tid] = _Pending(on_done, on_error, owner, label)
-        job = _Job(tid, fn, self._relay)
-        self._jobs[tid] = job
-        self._pool.start(job)
+        self._fns[tid] = fn
+        self._futures[tid] = self._pool.submit(_work, tid, self._fns, self._relay)
         if not was_busy:
             self.busyChanged.emit(True, label)
         return tid
@@ -103,7 +105,8 @@ class TaskRunner(QObject):
     @Slot(int, bool, object)
     def _deliver(self, task_id: int, ok: bool, payload: object) -> None:
         p = self._pending.pop(task_id, None)
-        self._jobs.pop(task_id, None)
+        self._futures.pop(task_id, None)
+        self._fns.pop(task_id, None)  # released here, on the UI thread
         try:
             if p is None or self._closed:
                 return
@@ -156,12 +159,16 @@ class TaskRunner(QObject):
 
     def wait_idle(self, timeout_ms: int = 10_000) -> bool:
         """Block until the workers are done (for closing the window); results are then dropped."""
-        return self._pool.waitForDone(timeout_ms)
+        _done, not_done = wait(list(self._futures.values()), timeout=timeout_ms / 1000)
+        return not not_done
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
         """Stop delivering results and wait for running work to end."""
         self._closed = True
-        self._pool.clear()
-        self._pool.waitForDone(timeout_ms)
+        for f in self._futures.values():
+            f.cancel()  # not started yet: never start
+        self.wait_idle(timeout_ms)
+        self._pool.shutdown(wait=False)
         self._pending.clear()
-        self._jobs.clear()
+        self._futures.clear()
+        self._fns.clear()

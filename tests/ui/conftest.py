@@ -75,11 +75,10 @@ def ctx(db: Database, qtbot) -> Iterator[AppContext]:  # noqa: ANN001
 TODAY = dt.date.today()
 
 
-@pytest.fixture(autouse=True)
-def _collect_garbage(qapp: QApplication) -> Iterator[None]:
-    """Collect each test's Qt wrappers right after it, so a problem shows in the test that caused it."""
-    yield
-    import gc
+@pytest.fixture(autouse=True, scope="session")
+def _collect_garbage_on_the_ui_thread(qapp: QApplication) -> Iterator[None]:
+    """As the program does: cycles are collected from a timer on the UI thread only (ui/gc_guard.py)."""
+    from danvan_desktop.ui.main import prepare_app
 
-    QApplication.processEvents()
-    gc.collect()
+    prepare_app(qapp)
+    yield
