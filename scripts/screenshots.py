@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from danvan_desktop.services.accounts import authenticate  # noqa: E402
 from danvan_desktop.services.demo import build_demo  # noqa: E402
 from danvan_desktop.services.records import RecordQuery, list_records  # noqa: E402
+from danvan_desktop.ui.gc_guard import shutdown_cleanly  # noqa: E402
 from danvan_desktop.ui.main import build_window, prepare_app  # noqa: E402
 from danvan_desktop.ui.tasks import TaskRunner  # noqa: E402
 
@@ -350,6 +351,8 @@ def main() -> int:
     runner.shutdown()
     runner2.shutdown()
     db.close()
+    del win, win2
+    shutdown_cleanly(QApplication.instance())
     return 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 
 
 class GarbageCollector(QObject):
@@ -38,3 +38,19 @@ class GarbageCollector(QObject):
         """Give collection back to Python (when the window closes)."""
         self._timer.stop()
         gc.enable()
+
+
+def shutdown_cleanly(app: QCoreApplication) -> None:
+    """Free every window and collect cycles while Qt is still alive, so exiting cannot crash."""
+    from PySide6.QtWidgets import QApplication
+
+    if isinstance(app, QApplication):
+        for w in app.topLevelWidgets():
+            w.close()
+            w.deleteLater()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
+    gc.collect()
+    guard = getattr(app, "_danvan_gc", None)
+    if isinstance(guard, GarbageCollector):
+        guard.stop()

@@ -12,7 +12,7 @@ from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.units import list_units
 from danvan_desktop.store.database import Database
 from danvan_desktop.ui.context import AppContext
-from danvan_desktop.ui.gc_guard import GarbageCollector
+from danvan_desktop.ui.gc_guard import GarbageCollector, shutdown_cleanly
 from danvan_desktop.ui.i18n import install_vietnamese, show_failure
 from danvan_desktop.ui.main_window import MainWindow
 from danvan_desktop.ui.tasks import TaskRunner
@@ -89,4 +89,6 @@ def run_gui(db_path: Path | None, demo: bool) -> int:
     code = app.exec()
     runner.shutdown()
     db.close()
+    del window
+    shutdown_cleanly(app)
     return code

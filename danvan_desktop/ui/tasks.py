@@ -32,7 +32,9 @@ class _Pending:
 class _Relay(QObject):
     """Lives on the UI thread; workers emit through it so delivery is queued onto the UI thread."""
 
-    finished = Signal(int, bool, object)
+    # One Python object, not (int, bool, object): bool arguments of queued signals lost references to
+    # True/False in PySide6 until the interpreter aborted at exit.
+    finished = Signal(object)
 
 
 def _work(task_id: int, fns: dict[int, Callable[[], Any]], relay: _Relay) -> None:
@@ -50,7 +52,7 @@ def _work(task_id: int, fns: dict[int, Callable[[], Any]], relay: _Relay) -> Non
         traceback.clear_frames(e.__traceback__)  # frames would keep the closure's widgets alive here
         result, ok = TaskFailure(e, details), False
     del fn
-    relay.finished.emit(task_id, ok, result)
+    relay.finished.emit((task_id, ok, result))
 
 
 class TaskRunner(QObject):
@@ -102,8 +104,9 @@ class TaskRunner(QObject):
             self.busyChanged.emit(True, label)
         return tid
 
-    @Slot(int, bool, object)
-    def _deliver(self, task_id: int, ok: bool, payload: object) -> None:
+    @Slot(object)
+    def _deliver(self, outcome: tuple[int, bool, object]) -> None:
+        task_id, ok, payload = outcome
         p = self._pending.pop(task_id, None)
         self._futures.pop(task_id, None)
         self._fns.pop(task_id, None)  # released here, on the UI thread
