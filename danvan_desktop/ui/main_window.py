@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText("Tìm kiếm (gõ không dấu cũng được) – Ctrl+F")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(260)
+        self.search.setMaximumWidth(560)  # leave room for every action at 1366 px
         tb.addWidget(self.search)
         tb.addSeparator()
         self.new_action = QAction("Thêm mới", self)
