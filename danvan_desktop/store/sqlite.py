@@ -77,3 +77,8 @@ def fts_condition(table: Any, words: list[str]) -> Any:
     matches = select(literal_column("rowid")).select_from(fts).where(
         text(f"{table.name}_fts MATCH :q").bindparams(q=query))
     return literal_column(f"{table.name}.rowid").in_(matches)
+
+
+def sqlite3_version() -> str:
+    """The SQLite library's version (for reports on performance)."""
+    return sqlite3.sqlite_version
