@@ -267,7 +267,8 @@ def _machine() -> str:
         mem = f", {kb / 1048576:.0f} GiB RAM"
     except (OSError, ValueError, IndexError):
         pass
-    return f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu}, {os.cpu_count()} cores{mem}; {system}; Python {platform.python_version()}"
 
 
 def write_markdown(r: dict[str, Any], out: Path) -> None:
