@@ -21,6 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     KeepTogether,
@@ -630,20 +631,24 @@ class _Builder:
         )
         out: list[Flowable] = []
         if block.title.strip():
-            out.append(
-                self.p(
-                    block.title,
-                    _style(
-                        "table-title",
-                        s.body_size,
-                        bold=True,
-                        spacing=s.line_spacing,
-                        spaceBefore=s.paragraph_space_pt,
-                        spaceAfter=4,
-                        keepWithNext=1,
-                    ),
-                )
+            title = self.p(
+                block.title,
+                _style(
+                    "table-title",
+                    s.body_size,
+                    bold=True,
+                    spacing=s.line_spacing,
+                    spaceBefore=s.paragraph_space_pt,
+                    spaceAfter=4,
+                ),
             )
+            # Room for the title, a two-line header and two rows, else a new page. keepWithNext would
+            # wrap the whole table in a KeepTogether and push any table longer than the rest of the page
+            # to a fresh one.
+            row = 2 * size * 1.15 + 2 * pad
+            title_h = title.wrap(self.width, 10**6)[1] + s.paragraph_space_pt + 4
+            out.append(CondPageBreak(title_h + 3 * row))
+            out.append(title)
         out.append(table)
         out.append(Spacer(1, s.paragraph_space_pt))
         return out

@@ -13,18 +13,22 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
 from danvan_desktop.domain import vocab as V
 from danvan_desktop.domain.indicators import GROUPS, INDICATORS
 from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.vnformat import fmt_date, fmt_int, fmt_percent
 from danvan_desktop.exchange.pdf_report import (
+    FONT_FAMILY,
     Block,
     Heading,
     LayoutSettings,
     Para,
     ReportDocument,
     Table,
+    register_fonts,
     render_pdf,
 )
 from danvan_desktop.services.actor import Actor
@@ -54,11 +58,10 @@ _LAYOUT_FIELDS = {f.name: f for f in dataclasses.fields(LayoutSettings)}
 _TEXT_KEYS = frozenset({"superior_name", "organ_name", "number", "place", "signer_prefix", "signer_title",
                         "signer_name"})
 _BOOL_KEYS = frozenset({"title_rule"})
-# Everything else but layout/recipients is a size, margin or ratio (a number; None = the layout's default).
-_NUMBER_KEYS = frozenset(_LAYOUT_FIELDS) - _TEXT_KEYS - _BOOL_KEYS - {"layout", "recipients"}
+# Every other key but layout and recipients is a size, margin or ratio (a number; None = the layout's default).
 _RATIO_KEYS = frozenset({"organ_rule_ratio", "header_left_ratio"})
 
-# Level words that start official unit names, longest first so "Thành phố" wins over nothing shorter.
+# Level words that start official unit names ("Thị trấn" before "Thị xã" is harmless: both need the space).
 _LEVEL_PREFIXES = ("Thành phố", "Thị trấn", "Thị xã", "Đặc khu", "Tổ dân phố", "Khu phố", "Tỉnh", "Huyện",
                    "Quận", "Xã", "Phường", "Thôn", "Bản", "Ấp", "Làng", "Buôn", "Sóc", "Khối")
 
@@ -103,7 +106,8 @@ def _defaults(unit: Unit, parent: Unit | None, layout: str) -> dict[str, Any]:
         if level == "thon":
             organ, superior = name, f"UBND {up}" if up else ""
         else:
-            organ, superior = f"Ủy ban nhân dân {name}", ""
+            # Two lines as in the decree's samples ("ỦY BAN NHÂN DÂN / XÃ BẢN BO").
+            organ, superior = f"Ủy ban nhân dân\n{name}", ""
         out |= {"superior_name": superior, "organ_name": organ, "number": "/BC-UBND",
                 "signer_prefix": "TM. ỦY BAN NHÂN DÂN", "signer_title": "CHỦ TỊCH"}
         above = (f"Ban Tuyên giáo và Dân vận {_committee_word(up, parent.level)}"
@@ -172,14 +176,16 @@ def default_report_settings(db: Database, layout: str = "party") -> LayoutSettin
 def report_settings(db: Database) -> LayoutSettings:
     """The report header, signer, recipients and sizes: saved choices over defaults from the home unit."""
     stored = _stored(db)
-    layout = stored.get("layout") if stored.get("layout") in ("party", "state") else "party"
+    layout = "state" if stored.get("layout") == "state" else "party"
     values = _home_defaults(db, layout)
-    values.update({k: v for k, v in stored.items() if k in _LAYOUT_FIELDS and v is not None})
-    try:
-        return _make(values)
-    except (TypeError, ValueError):
-        # A damaged setting must not stop the clerk printing: fall back to the defaults.
-        return _make(_home_defaults(db, layout))
+    for key, value in stored.items():
+        try:
+            checked = _check_value(key, value)
+        except Refused:
+            continue  # a damaged or hand-edited entry must not stop the clerk printing: keep its default
+        if checked is not None:
+            values[key] = checked
+    return _make(values)
 
 
 def _check_value(key: str, value: Any) -> Any:
@@ -265,20 +271,20 @@ class _Compare:
         return cls(f"cùng kỳ năm {prev.start.year}")
 
     def versus(self) -> str:
-        """ "so với cùng kỳ năm 2025" """
+        """Return "so với cùng kỳ năm 2025"."""
         return f"so với {self.name}"
 
     def same(self) -> str:
-        """ "bằng cùng kỳ năm 2025" """
+        """Return "bằng cùng kỳ năm 2025"."""
         return f"bằng {self.name}"
 
     def aside(self, text: str) -> str:
-        """ "(cùng kỳ năm 2025: 12 hội nghị)" """
+        """Return "(cùng kỳ năm 2025: 12 hội nghị)"."""
         return f"({self.name}: {text})"
 
     def change(self, *items: tuple[int, str]) -> str:
         """Describe (delta, noun) items: "tăng 28 tập thể và 45 cá nhân so với năm 2021"."""
-        deltas = [d for d, _, _ in items]
+        deltas = [d for d, _ in items]
         if all(d == 0 for d in deltas):
             return self.same()
         # An unchanged figure beside changed ones goes unsaid: "tăng 1 tập thể so với …".
@@ -292,7 +298,7 @@ class _Compare:
 
 
 def _pair(a: int, b: int, noun_a: str = "tập thể", noun_b: str = "cá nhân") -> str:
-    """ "190 tập thể và 136 cá nhân", leaving out a zero side; "" if both are zero."""
+    """Return "190 tập thể và 136 cá nhân", leaving out a zero side; "" if both are zero."""
     parts = [f"{fmt_int(n)} {noun}" for n, noun in ((a, noun_a), (b, noun_b)) if n]
     return " và ".join(parts)
 
@@ -323,6 +329,7 @@ class _Writer:
     """Turns one Summary into the report's sentences (the figures are never recomputed here)."""
 
     def __init__(self, summary: Summary):
+        """Keep the figures of both periods and how the earlier one is named."""
         self.cur = summary.current.indicators
         self.prev = summary.previous.indicators
         self.period = summary.current.period
@@ -518,7 +525,7 @@ def _period_heading(period: Period) -> str:
     return _first_upper(period.label_vi)
 
 
-def _indicator_table(summary: Summary, cmp: _Compare) -> Table:
+def _indicator_table(summary: Summary, cmp: _Compare, settings: LayoutSettings) -> Table:
     """Every indicator of SPEC §4: this period, the same period a year before, and the change."""
     cur, prev = summary.current.indicators, summary.previous.indicators
     rows: list[tuple[str, ...]] = []
@@ -546,11 +553,12 @@ def _indicator_table(summary: Summary, cmp: _Compare) -> Table:
             current_prefix = ""
             item_no += 1
             rows.append((str(item_no), ind.label, *figures))
+    headers = ("TT", "Chỉ tiêu", _period_heading(summary.current.period), _first_upper(cmp.name),
+               "Tăng (+), giảm (-)")
     return Table(
-        headers=("TT", "Chỉ tiêu", _period_heading(summary.current.period),
-                 _first_upper(cmp.name), "Tăng (+), giảm (-)"),
+        headers=headers,
         rows=tuple(rows),
-        col_widths=(1.1, 7.0, 2.3, 2.3, 2.3),
+        col_widths=_fit_widths(settings, headers, rows, (1.1, 7.0, 2.3, 2.3, 2.3), flexible=1),
         numeric_cols=(2, 3, 4),
         title=f"Biểu 1. Số liệu công tác dân vận {summary.current.period.label_vi} {cmp.versus()}",
     )
@@ -581,7 +589,43 @@ def _own_level_label(unit: UnitInfo) -> str:
     return f"Cấp {word}"
 
 
-def _children_table(summary: Summary, children: Sequence[tuple[UnitInfo, Figures]]) -> Table:
+_A4_WIDTH_PT = 210 / 25.4 * 72
+
+
+def _fit_widths(settings: LayoutSettings, headers: Sequence[str], rows: Sequence[Sequence[str]],
+                design: Sequence[float], flexible: int) -> tuple[float, ...]:
+    """Column widths in points: the designed proportions, adjusted so no figure or name has to wrap."""
+    # Paragraph cells wrap only between words, so "4.795.039" in a narrow column would break mid-number.
+    # A column too narrow for its widest figure (the name column: its longest name) grows, paid for by
+    # columns with room to spare.
+    register_fonts()
+    bold = f"{FONT_FAMILY}-Bold"  # totals and headers are bold: measure everything in the widest face
+    size, pad = settings.table_size, settings.table_padding_pt
+    text_w = _A4_WIDTH_PT - (settings.margin_left_mm + settings.margin_right_mm) / 25.4 * 72
+    widths = [w * text_w / sum(design) for w in design]
+    need: list[float] = []
+    for c in range(len(design)):
+        cells = [row[c] for row in rows if row[c]]
+        if c == flexible:
+            # A name may wrap if it must, but not take more than 45% of the width from the figures.
+            longest = max((stringWidth(x, bold, size) for x in cells), default=0.0)
+            need.append(min(longest + 2 * pad + 2, text_w * 0.45))
+        else:
+            words = [*headers[c].split(), *cells]
+            need.append(max((stringWidth(w, bold, size) for w in words), default=0.0) + 2 * pad + 2)
+    grow = sum(max(0.0, n - w) for n, w in zip(need, widths, strict=True))
+    widths = [max(w, n) for n, w in zip(need, widths, strict=True)]
+    slack = [w - n for n, w in zip(need, widths, strict=True)]
+    if grow and sum(slack):
+        take = min(grow, sum(slack))
+        total = sum(slack)
+        widths = [w - sl / total * take for w, sl in zip(widths, slack, strict=True)]
+    # If the slack was not enough, the renderer scales every column to the text width and some cells wrap.
+    return tuple(widths)
+
+
+def _children_table(summary: Summary, children: Sequence[tuple[UnitInfo, Figures]],
+                    settings: LayoutSettings) -> Table:
     """One row per unit directly below, a row for the unit's own records if any, and the bold total."""
     total = _unit_values(summary.current.indicators)
     rows: list[tuple[str, ...]] = []
@@ -597,10 +641,12 @@ def _children_table(summary: Summary, children: Sequence[tuple[UnitInfo, Figures
         rows.insert(0, ("", _own_level_label(summary.unit), *(fmt_int(v) for v in own)))
     rows.append(("", "Tổng cộng", *(fmt_int(v) for v in total)))
     ncols = len(UNIT_COLUMNS)
+    headers = ("TT", "Đơn vị", *(label for _, label in UNIT_COLUMNS))
     return Table(
-        headers=("TT", "Đơn vị", *(label for _, label in UNIT_COLUMNS)),
+        headers=headers,
         rows=tuple(rows),
-        col_widths=(0.9, 4.4, 1.6, 2.0, 1.7, 1.7, 1.6, 1.7, 1.7, 1.7),
+        col_widths=_fit_widths(settings, headers, rows, (0.9, 4.4, 1.6, 2.0, 1.7, 1.7, 1.6, 1.7, 1.7, 1.7),
+                               flexible=1),
         numeric_cols=tuple(range(2, 2 + ncols)),
         total_row=True,
         title=f"Biểu 2. Kết quả chủ yếu theo đơn vị, {summary.current.period.label_vi}",
@@ -623,7 +669,7 @@ def _printable(settings: LayoutSettings) -> LayoutSettings:
 
 
 def _subtitle(period: Period, unit: UnitInfo, home_code: str, layout: str) -> str:
-    """ "kết quả công tác dân vận tháng 5 năm 2026" (+ "trên địa bàn …" when not the office's own unit)."""
+    """The summary line "kết quả công tác dân vận tháng 5 năm 2026" (+ "trên địa bàn …" for another unit)."""
     text = f"kết quả công tác dân vận {period.label_vi}"
     if unit.code != home_code:
         text += f" trên địa bàn {prose_name(unit.name)}"
@@ -650,10 +696,10 @@ def _build(db: Database, actor: Actor, period: Period, unit_code: str | None,
         *writer.monitoring(),
         *writer.religion(),
         *writer.models(),
-        _indicator_table(summary, writer.cmp),
+        _indicator_table(summary, writer.cmp, settings),
     ]
     if children:
-        blocks.append(_children_table(summary, children))
+        blocks.append(_children_table(summary, children, settings))
     blocks.append(Para(f"Trên đây là báo cáo kết quả công tác dân vận {label} trên địa bàn "
                        f"{prose_name(summary.unit.name)}./."))
     doc = ReportDocument(
