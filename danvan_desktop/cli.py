@@ -7,7 +7,7 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -33,7 +33,7 @@ argparse.ngettext = lambda s, p, n: _VI.get(s if n == 1 else p, s if n == 1 else
 
 from danvan_desktop import __version__  # noqa: E402
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NOT_YET = 0, 1, 2, 3
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
 class CliError(Exception):
@@ -178,26 +178,107 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
-    def run(_args: argparse.Namespace) -> int:
-        print(f"Lệnh “{name}” chưa có trong phiên bản {__version__} của Dân vận.", file=sys.stderr)
-        return EXIT_NOT_YET
-    return run
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     """Export a package (xlsx) or a report (pdf) for a period."""
-    return _not_yet("export")(args)
+    from danvan_desktop.domain.periods import parse_period
+
+    period = parse_period(args.period)
+    out = Path(args.out)
+    if args.format == "pdf":
+        from danvan_desktop.exchange.report import export_report
+
+        db = _open(args)
+        pages = export_report(db, _actor(args, db), period, out, args.unit)
+        print(f"Đã xuất báo cáo {period.label_vi} ({pages} trang) ra tệp “{out}”.")
+        return EXIT_OK
+    from danvan_desktop.exchange.package import export_package
+
+    db = _open(args)
+    info = export_package(db, _actor(args, db), period, out, args.unit)
+    print(f"Đã xuất gói dữ liệu của {info.unit_name} (mã {info.unit_code}), {period.label_vi}, ra tệp “{out}”: "
+          f"{info.total} bản ghi" + (f" (trong đó {info.deleted} bản ghi đã xóa)." if info.deleted else "."))
+    return EXIT_OK
+
+
+def _local_time(at: Any) -> str:
+    """A stored UTC time as the office's clock shows it."""
+    import datetime as dt
+
+    if at is None:
+        return "không rõ"
+    return at.replace(tzinfo=dt.UTC).astimezone().strftime("%d/%m/%Y %H:%M")
+
+
+def _print_preview(n: int, total: int, p: Any, applied: bool) -> None:
+    from danvan_desktop.services.merge import REFUSAL_TITLES
+
+    head = f"[{n}/{total}] {p.file_name}"
+    if not p.ok:
+        print(f"{head} — BỊ TỪ CHỐI ({REFUSAL_TITLES.get(p.reason, p.reason)}): {p.message}")
+        return
+    print(f"{head} — {p.unit_name} (mã {p.unit_code}), {p.period_label}, xuất lúc {_local_time(p.exported_at)}"
+          f"{' bởi ' + p.exported_by if p.exported_by else ''}")
+    verb = "Đã tổng hợp" if applied else "Sẽ tổng hợp"
+    print(f"    {verb}: {p.counts.describe()}")
+    if p.applied_before is not None:
+        print(f"    Tệp này đã được tổng hợp lúc {_local_time(p.applied_before)}.")
+    if p.new_units:
+        print(f"    Đơn vị mới được thêm vào danh sách: {', '.join(p.new_units)}")
+    for c in p.conflicts:
+        print(f"    Xung đột{f' số {c.id}' if c.id else ''}: {c.kind_label} “{c.title[:80]}” — {c.reason_label}")
+        for d in c.fields:
+            print(f"        {d.label}: tại chỗ “{d.local}” ↔ nhận vào “{d.incoming}”")
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    """Merge packages from units below."""
-    return _not_yet("merge")(args)
+    """Merge packages from units below (or only preview them with --dry-run)."""
+    from danvan_desktop.services.merge import apply_packages, find_packages, preview_packages
+
+    files = find_packages(args.paths)
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise CliError(f"Không tìm thấy tệp: {', '.join(missing)}.")
+    if not files:
+        raise CliError("Không tìm thấy tệp gói dữ liệu (.xlsx) nào trong các đường dẫn đã cho.")
+    db = _open(args)
+    actor = _actor(args, db)
+    results: list[Any] = (preview_packages(db, actor, files) if args.dry_run else apply_packages(db, actor, files))
+    for n, p in enumerate(results, 1):
+        _print_preview(n, len(results), p, not args.dry_run)
+    refused = sum(1 for p in results if not p.ok)
+    conflicts = sum(p.counts.conflicts for p in results if p.ok)
+    ok = len(results) - refused
+    if args.dry_run:
+        print(f"Xem trước {len(results)} gói: {ok} gói hợp lệ, {refused} gói bị từ chối. "
+              "Chưa ghi gì vào cơ sở dữ liệu.")
+    else:
+        print(f"Đã tổng hợp {ok}/{len(results)} gói" + (f"; {refused} gói bị từ chối, không ghi gì." if refused
+                                                          else "."))
+    if conflicts:
+        print(f"Có {conflicts} xung đột {'sẽ phải' if args.dry_run else 'đang chờ'} quyết định: giữ bản tại chỗ hoặc "
+              "lấy bản nhận vào (màn hình Tổng hợp dữ liệu). Trong lúc chờ, bản tại chỗ được giữ nguyên.")
+    return EXIT_REFUSED if refused else EXIT_OK
 
 
 def cmd_completeness(args: argparse.Namespace) -> int:
     """Which units below have delivered a package for a period."""
-    return _not_yet("completeness")(args)
+    from danvan_desktop.domain.periods import parse_period
+    from danvan_desktop.services.completeness import completeness, completeness_json
+
+    period = parse_period(args.period)
+    db = _open(args)
+    rows = completeness(db, _actor(args, db), period)
+    if args.json:
+        _print_json(completeness_json(period, rows))
+        return EXIT_OK
+    done = sum(1 for r in rows if r.delivered)
+    print(f"Tình hình gửi gói dữ liệu {period.label_vi}: {done}/{len(rows)} đơn vị đã gửi đủ.")
+    for r in rows:
+        state = "đã gửi" if r.delivered else ("CHẬM" if r.late else "chưa gửi")
+        when = f", lần tổng hợp gần nhất {_local_time(r.last_import)}" if r.last_import else ""
+        months = " ".join(f"{m.label}:{'✓' if m.delivered else '✗'}" for m in r.months) if len(r.months) > 1 else ""
+        print(f"  {r.name} (mã {r.code}): {state}{when}" + (f"  [{months}]" if months else ""))
+    return EXIT_OK
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -229,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="TỆP", help="tệp cơ sở dữ liệu (mặc định: trong thư mục dữ liệu người dùng)")
     p.add_argument("--user", metavar="TÀI_KHOẢN", help="tài khoản thực hiện lệnh (mật khẩu: DANVAN_PASSWORD)")
     p.add_argument("--demo", action="store_true", help="mở dữ liệu mẫu để làm quen với chương trình")
+    p.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)  # checks a built program
     p.add_argument("--version", action="version", version=f"Dân vận Desktop {__version__}",
                    help="in phiên bản rồi thoát")
     sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
@@ -292,6 +374,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _open_window(args: argparse.Namespace) -> int:
+    if args.smoke_test:
+        from danvan_desktop.ui.smoke import run_smoke
+
+        return run_smoke(db_path=Path(args.db) if args.db else None, demo=args.demo, user=args.user)
     from danvan_desktop.ui.main import run_gui
 
     return run_gui(db_path=Path(args.db) if args.db else None, demo=args.demo)

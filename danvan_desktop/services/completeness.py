@@ -1,0 +1,107 @@
+"""Completeness (SPEC §6): which units directly below the office have delivered packages covering a period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from danvan_desktop.domain.periods import Period
+from danvan_desktop.domain.roles import Action
+from danvan_desktop.domain.text import sort_key
+from danvan_desktop.services.actor import Actor
+from danvan_desktop.services.units import home
+from danvan_desktop.store.database import Database
+from danvan_desktop.store.schema import ImportLog, PackageImport, Unit
+
+__all__ = ["MonthStatus", "UnitCompleteness", "completeness", "completeness_json"]
+
+_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class MonthStatus:
+    """One month of the period for one unit: covered by delivered packages or not, and late or not."""
+
+    year: int
+    month: int
+    delivered: bool
+    late: bool
+
+    @property
+    def label(self) -> str:
+        """The month as a column header, e.g. "05/2025"."""
+        return f"{self.month:02d}/{self.year}"
+
+
+@dataclass(frozen=True)
+class UnitCompleteness:
+    """A unit below the office against a period: delivered, when, late, and month by month."""
+
+    code: str
+    name: str
+    level: str
+    delivered: bool
+    last_import: dt.datetime | None  # UTC; the latest import of a package of this unit overlapping the period
+    late: bool  # the period (or a month of it) has ended without a package covering it
+    months: tuple[MonthStatus, ...]
+    packages: int  # applied packages of this unit overlapping the period
+
+    def as_json(self) -> dict[str, Any]:
+        """The object of `danvan completeness --json` for this unit."""
+        return {"code": self.code, "name": self.name, "delivered": self.delivered,
+                "last_import": None if self.last_import is None else self.last_import.isoformat(timespec="seconds")
+                + "Z"}
+
+
+def _covered(spans: Sequence[tuple[dt.date, dt.date]], start: dt.date, end: dt.date) -> bool:
+    """Whether the union of day spans (both ends included) covers start..end."""
+    reach = start - _DAY
+    for a, b in sorted(spans):
+        if a > reach + _DAY:
+            break
+        reach = max(reach, b)
+        if reach >= end:
+            return True
+    return reach >= end
+
+
+def completeness(db: Database, actor: Actor, period: Period, today: dt.date | None = None) -> list[UnitCompleteness]:
+    """For each unit directly below the office (villages excepted: they send no packages), in name order."""
+    actor.require(Action.VIEW)
+    today = today or dt.date.today()
+    with db.reader() as s:
+        root = home(s)
+        kids = sorted((u for u in s.scalars(select(Unit).where(Unit.parent_id == root.id)) if u.level != "thon"),
+                      key=lambda u: sort_key(u.name))
+        rows = s.execute(
+            select(ImportLog.unit_code, ImportLog.period_start, ImportLog.period_end, ImportLog.at)
+            .join(PackageImport, PackageImport.id == ImportLog.id)
+            .where(PackageImport.status == "applied", ImportLog.unit_code.in_([u.code for u in kids]),
+                   ImportLog.period_start <= period.end, ImportLog.period_end >= period.start)).all()
+    by_unit: dict[str, list[Any]] = {}
+    for r in rows:
+        by_unit.setdefault(r.unit_code, []).append(r)
+    out = []
+    for u in kids:
+        mine = by_unit.get(u.code, [])
+        spans = [(r.period_start, r.period_end) for r in mine]
+        months = []
+        for y, m in period.months():
+            first = max(dt.date(y, m, 1), period.start)
+            last = min((dt.date(y + (m == 12), m % 12 + 1, 1) - _DAY), period.end)
+            got = _covered(spans, first, last)
+            months.append(MonthStatus(y, m, got, not got and last < today))
+        delivered = _covered(spans, period.start, period.end)
+        last_import = max((r.at for r in mine), default=None)
+        out.append(UnitCompleteness(u.code, u.name, u.level, delivered, last_import,
+                                    any(ms.late for ms in months), tuple(months), len(mine)))
+    return out
+
+
+def completeness_json(period: Period, units: Sequence[UnitCompleteness]) -> dict[str, Any]:
+    """The object `danvan completeness --period P --json` prints (SPEC §8)."""
+    return {"period": period.code, "units": [u.as_json() for u in units]}
