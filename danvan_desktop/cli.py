@@ -281,6 +281,16 @@ def cmd_completeness(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_accept_key(args: argparse.Namespace) -> int:
+    """An admin accepts the new signing key of the unit that sent a package (after checking it by phone)."""
+    from danvan_desktop.services.merge import accept_new_key
+
+    db = _open(args)
+    fp = accept_new_key(db, _actor(args, db), Path(args.file))
+    print(f"Đã chấp nhận khóa ký mới (dấu vân tay {fp}) của đơn vị gửi tệp “{Path(args.file).name}”.")
+    return EXIT_OK
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     """Back the database up to a file."""
     from danvan_desktop.services.backup import backup
@@ -362,6 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--period", required=True, metavar="KỲ")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_completeness)
+
+    s = sub.add_parser("accept-key", help="chấp nhận khóa ký mới của đơn vị gửi gói (quản trị)")
+    s.add_argument("file", metavar="TỆP.xlsx")
+    s.set_defaults(func=cmd_accept_key)
 
     s = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu")
     s.add_argument("--out", required=True, metavar="TỆP")

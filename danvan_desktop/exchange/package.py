@@ -35,6 +35,7 @@ from danvan_desktop.exchange.package_format import (
     KIND_COLUMNS,
     META_COLUMNS,
     META_SHEET,
+    SIGNATURE_ALGORITHM,
     SUMMARY_COLUMNS,
     SUMMARY_SHEET,
     UNIT_COLUMNS,
@@ -49,11 +50,13 @@ from danvan_desktop.exchange.package_format import (
     file_sha256,
     iso_datetime,
     sheet_title,
+    signed_message,
 )
 from danvan_desktop.exchange.xlsx_safety import MAX_CELL_CHARS, excel_length, needs_text_guard, ooxml_escape
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.errors import PermissionDenied, Refused
+from danvan_desktop.services.signing import fingerprint, sign
 from danvan_desktop.services.summary import figures
 from danvan_desktop.services.units import ancestry, home, resolve_unit
 from danvan_desktop.store.database import Database
@@ -462,6 +465,15 @@ def export_package(db: Database, actor: Actor, period: Period, out_path: Path | 
             _simple_row(meta, CanonicalHash(), ["checksum", checksum,
                                                 "Mã kiểm tra SHA-256 của dữ liệu (cách tính: xem tài liệu định "
                                                 "dạng gói); sửa bất kỳ ô dữ liệu nào sẽ làm mã không khớp"])
+            # The office's Ed25519 signature over the checksum: the district pins each unit's key.
+            with db.transaction() as ks:
+                signature, public_key = sign(ks, signed_message(checksum))
+            for key, value, label in (
+                    ("signature.algorithm", SIGNATURE_ALGORITHM, "Thuật toán chữ ký số"),
+                    ("signature.public_key", public_key, f"Khóa công khai của đơn vị gửi (dấu vân tay "
+                                                         f"{fingerprint(public_key)})"),
+                    ("signature", signature, "Chữ ký số của đơn vị gửi trên mã kiểm tra")):
+                _simple_row(meta, CanonicalHash(), [key, value, label])
             for sw in (meta, summ, uw):
                 sw.finish()
             wb.active = 1  # open on the summary: what a person wants to see first

@@ -43,7 +43,9 @@ Metadata keys (sheet "Thông tin"; values are text unless said)
     period.from, period.to (ISO dates), period.label; exported_at (ISO 8601 UTC, "2025-04-02T03:04:05Z"),
     exported_by; program_version; schema_version (number); sheet.summary, sheet.units, sheet.<kind> (sheet
     titles); count.units, count.<kind> (rows of each sheet, tombstones included), count.deleted (the
-    tombstones among them); checksum.algorithm = "sha256"; checksum (64 lowercase hex digits).
+    tombstones among them); checksum.algorithm = "sha256"; checksum (64 lowercase hex digits);
+    signature.algorithm = "ed25519"; signature.public_key (base64 of the sender's 32-byte Ed25519 public
+    key); signature (base64 Ed25519 signature over the ASCII bytes "danvan-package/1\n" + checksum).
 
 Canonical form (what ``checksum`` is the SHA-256 of)
     UTF-8 text made of lines, each ended by "\\n":
@@ -52,7 +54,7 @@ Canonical form (what ``checksum`` is the SHA-256 of)
          religious_site, religious_check, model — the line ``#`` + section name, then the section's key row,
          then each data row in sheet order, every row written as a JSON array.
     A row is the values of the columns that have a key in row 2 (as many as the key row has, missing cells
-    null); in the meta section the row whose key is ``checksum`` is left out. Values by column type: empty
+    null); in the meta section the rows whose key is ``checksum`` or starts with ``signature`` are left out. Values by column type: empty
     cell → null; text → JSON string (a number in a text column is written as its digits); whole numbers →
     JSON integers; dates → "YYYY-MM-DD"; date-times → "YYYY-MM-DDTHH:MM:SS"; yes/no → true/false; closed
     lists → the key (a label the reader does not know stays as its text); a cell that cannot be read as its
@@ -89,8 +91,18 @@ from danvan_desktop.domain.validation import ValidationError, Value, check_notes
 from danvan_desktop.domain.vocab import BOOLEAN, UNIT_LEVEL, Vocabulary
 from danvan_desktop.exchange.xlsx_rows import CellValue, XlsxBook
 from danvan_desktop.exchange.xlsx_safety import UnsafeFile
+from danvan_desktop.services.signing import verify as verify_signature
 
 FORMAT = "danvan-package"
+SIGNATURE_ALGORITHM = "ed25519"
+# Metadata rows outside the canonical form: the checksum itself and the signature made over it.
+UNHASHED_META = frozenset({"checksum", "signature.algorithm", "signature.public_key", "signature"})
+UNSIGNED, BAD_SIGNATURE = "unsigned", "bad_signature"
+
+
+def signed_message(checksum: str) -> bytes:
+    """What the sending office signs: the format tag and the data's checksum."""
+    return f"danvan-package/1\n{checksum}".encode("ascii")
 FORMAT_VERSION = 1
 CANONICAL_HEADER = f"{FORMAT}/{FORMAT_VERSION}"
 
@@ -410,6 +422,16 @@ class PackageMeta:
     sheets: Mapping[str, str]
     raw: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def public_key(self) -> str:
+        """The sender's public key (base64), '' if unsigned."""
+        return str(self.raw.get("signature.public_key") or "")
+
+    @property
+    def signature(self) -> str:
+        """The signature over the checksum (base64), '' if unsigned."""
+        return str(self.raw.get("signature") or "")
+
 
 @dataclass(frozen=True, slots=True)
 class IncomingRecord:
@@ -550,7 +572,7 @@ class PackageReader:
                     typed[i] = canon[i] = _as_text(v)
                     self._problem(f"Trang “{title}”, dòng {rownum}, cột “{cols[i].label}”: "
                                   f"giá trị “{_as_text(v)}” không đọc được.")
-            if section == "meta" and canon[0] == "checksum":
+            if section == "meta" and canon[0] in UNHASHED_META:
                 yield rownum, cols, typed, canon
                 continue
             self._hash.row(canon)
@@ -710,12 +732,18 @@ class PackageReader:
                               rec.updated_by, rec.revision, rec.deleted, notes, values, rec.row, True)
 
     def verify(self) -> None:
-        """Raise PackageRefused unless the checksum matches and nothing was wrong (call after records())."""
+        """Raise PackageRefused unless checksum and signature match and nothing was wrong (after records())."""
         digest = self._hash.hexdigest()
         if digest != self.meta.checksum:
             raise PackageRefused(EDITED, f"Gói dữ liệu “{self.path.name}” đã bị sửa sau khi xuất (mã kiểm tra "
                                          "không khớp). Hãy đề nghị đơn vị gửi xuất lại gói từ chương trình Dân vận, "
                                          "không sửa tay trong Excel.")
+        if not self.meta.signature or not self.meta.public_key:
+            raise PackageRefused(UNSIGNED, f"Gói dữ liệu “{self.path.name}” không có chữ ký số của đơn vị gửi; "
+                                           "không rõ nguồn gốc nên không tổng hợp.")
+        if not verify_signature(self.meta.public_key, self.meta.signature, signed_message(self.meta.checksum)):
+            raise PackageRefused(BAD_SIGNATURE, f"Chữ ký số của gói dữ liệu “{self.path.name}” không khớp với dữ "
+                                                "liệu: gói đã bị sửa hoặc bị giả mạo.")
         counts = self.meta.counts
         for section in ("units", *(k.key for k in KINDS)):
             if counts.get(section, 0) != self._rows_seen.get(section, 0):

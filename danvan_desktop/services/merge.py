@@ -27,6 +27,8 @@ from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.validation import Value
 from danvan_desktop.domain.vocab import BOOLEAN
 from danvan_desktop.exchange.package_format import (
+    BAD_SIGNATURE,
+    UNSIGNED,
     IncomingRecord,
     PackageMeta,
     PackageReader,
@@ -38,6 +40,7 @@ from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused
 from danvan_desktop.services.records import from_db, plain, stored_columns
+from danvan_desktop.services.signing import check_sender, fingerprint, pin
 from danvan_desktop.services.units import create_unit, home, in_subtree
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import (
@@ -62,6 +65,7 @@ Progress = Callable[[int, int], None]
 
 # Reasons a package is refused (SPEC §6), with the short Vietnamese title a screen shows beside the message.
 OUTSIDE, RECORD_OUTSIDE, OWN, CHANGED = "outside", "record_outside", "own_unit", "changed_since_preview"
+KEY_CHANGED = "key_changed"
 REFUSAL_TITLES = {
     "not_package": "Không phải gói dữ liệu",
     "damaged": "Gói bị hỏng",
@@ -71,6 +75,9 @@ REFUSAL_TITLES = {
     RECORD_OUTSIDE: "Có bản ghi của đơn vị ngoài phạm vi đơn vị gửi",
     OWN: "Gói của chính đơn vị này",
     CHANGED: "Tệp đã thay đổi sau khi xem trước",
+    UNSIGNED: "Gói không có chữ ký số",
+    BAD_SIGNATURE: "Chữ ký số không khớp",
+    KEY_CHANGED: "Đơn vị gửi đổi khóa ký",
 }
 _BATCH = 500
 
@@ -463,7 +470,16 @@ def _run(s: Session, actor: Actor, path: Path, *, write: bool, expected_hash: st
             done += len(batch)
             if progress is not None:
                 progress(done, total)
-        pkg.verify()  # edited (checksum) or damaged: raises, and the caller's transaction rolls back
+        pkg.verify()  # edited (checksum), unsigned, forged or damaged: raises; the transaction rolls back
+        key = check_sender(s, meta.unit.code, meta.public_key)
+        if key.status == "changed":
+            raise PackageRefused(KEY_CHANGED, (
+                f"Gói dữ liệu của “{meta.unit.name}” được ký bằng một khóa khác (dấu vân tay {key.fingerprint}) "
+                f"với khóa đã ghi nhận cho đơn vị này (dấu vân tay {key.pinned_fingerprint}). Nếu đơn vị đã cài "
+                "lại chương trình, hãy gọi điện đối chiếu dấu vân tay rồi để quản trị viên chấp nhận khóa mới; "
+                "nếu không, gói này có thể bị giả mạo."))
+        if key.status == "new" and write:
+            pin(s, meta.unit.code, meta.public_key)  # first package from this unit: remember its key
         problems = plan.problems + outside
         if problems:
             shown = "; ".join(problems[:5]) + (f"; và {len(problems) - 5} trường hợp khác" if len(problems) > 5 else "")
@@ -858,3 +874,24 @@ def undo_import(db: Database, actor: Actor, import_id: int) -> ImportInfo:
             "import_id": import_id, "file": log.file_name, "removed": removed, "restored": restored})
         return _import_info(log, pi, False)
 
+
+
+def accept_new_key(db: Database, actor: Actor, path: Path | str) -> str:
+    """An admin accepts the new signing key of the unit that sent this package; returns its fingerprint.
+
+    Done after the sender's fingerprint was checked by phone: the next package signed with it is accepted.
+    """
+    actor.require(Action.ADMIN)
+    path = Path(path)
+    with PackageReader(path, newest_schema=SCHEMA_VERSION) as pkg:
+        meta = pkg.meta
+        pkg.read_units()
+        for _kind, _batch in pkg.records(_BATCH, check=False):
+            pass
+        pkg.verify()  # only a whole, correctly signed package can introduce a key
+    with db.transaction() as s:
+        old = check_sender(s, meta.unit.code, meta.public_key)
+        pin(s, meta.unit.code, meta.public_key)
+        write_audit(s, actor.username, "accept_key", "unit", meta.unit.code,
+                    {"old": old.pinned_fingerprint, "new": old.fingerprint, "file": path.name})
+    return fingerprint(meta.public_key)

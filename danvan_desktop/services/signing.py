@@ -1,8 +1,8 @@
 """Signed packages: each office's Ed25519 key pair, signatures, and the keys pinned per sending unit.
 
 The receiving office pins a unit's key on its first package (showing the fingerprint) and refuses a later
-package signed by another key until an admin accepts the new one. Keys live in the settings table, so a
-backup carries them and a restore brings them back.
+package signed by another key until an admin accepts the new one (services.merge.accept_new_key). Keys live
+in the settings table, so a backup carries them and a restore brings them back.
 """
 
 from __future__ import annotations
@@ -18,15 +18,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.orm import Session
 
-from danvan_desktop.domain.roles import Action
-from danvan_desktop.services.actor import Actor
-from danvan_desktop.services.audit import write_audit
-from danvan_desktop.services.errors import NotFound
 from danvan_desktop.services.settings import get_setting, put_setting
 from danvan_desktop.store.database import Database
 
 PRIVATE_KEY = "signing_private_key"
-TRUSTED = "trusted_keys"  # {unit_code: {"key": b64, "fingerprint": str, "pinned_at": iso, "pending": {...}}}
+TRUSTED = "trusted_keys"  # {unit_code: {"key": b64, "fingerprint": str, "pinned_at": iso}}
 
 
 def _b64(raw: bytes) -> str:
@@ -105,28 +101,6 @@ def pin(s: Session, unit_code: str, public_b64: str) -> None:
     trusted[unit_code] = {"key": public_b64, "fingerprint": fingerprint(public_b64),
                           "pinned_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     put_setting(s, TRUSTED, trusted)
-
-
-def remember_pending(s: Session, unit_code: str, public_b64: str) -> None:
-    """Keep a refused new key so an admin can accept it later."""
-    trusted: dict[str, Any] = get_setting(s, TRUSTED, {}) or {}
-    if unit_code in trusted:
-        trusted[unit_code]["pending"] = {"key": public_b64, "fingerprint": fingerprint(public_b64)}
-        put_setting(s, TRUSTED, trusted)
-
-
-def accept_new_key(db: Database, actor: Actor, unit_code: str, fp: str) -> None:
-    """An admin accepts a unit's new key, naming its fingerprint (read out by the sender) to confirm."""
-    actor.require(Action.ADMIN)
-    with db.transaction() as s:
-        trusted: dict[str, Any] = get_setting(s, TRUSTED, {}) or {}
-        pending = trusted.get(unit_code, {}).get("pending")
-        if not pending or pending["fingerprint"].replace(" ", "") != fp.replace(" ", "").upper():
-            raise NotFound(f"Không có khóa mới nào của đơn vị “{unit_code}” với dấu vân tay “{fp}” đang chờ "
-                           "chấp nhận.")
-        old = trusted[unit_code]["fingerprint"]
-        pin(s, unit_code, pending["key"])
-        write_audit(s, actor.username, "accept_key", "unit", unit_code, {"old": old, "new": pending["fingerprint"]})
 
 
 def trusted_keys(db: Database) -> dict[str, dict[str, Any]]:

@@ -144,7 +144,23 @@ def edit_cells(path: Path, sheet: str, edits: dict[tuple[int, str], Any], *, res
         ws.cell(row, keys[key], value)
     wb.save(path)
     if reseal:
-        set_meta(path, {"checksum": canonical_checksum(path)})
+        reseal_package(path)
+
+
+def reseal_package(path: Path) -> None:
+    """Recompute the checksum and sign it with a fresh key: a self-consistent package from another program."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from danvan_desktop.exchange.package_format import signed_message
+
+    checksum = canonical_checksum(path)
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    set_meta(path, {"checksum": checksum, "signature.public_key": base64.b64encode(public).decode(),
+                    "signature": base64.b64encode(key.sign(signed_message(checksum))).decode()})
 
 
 def set_meta(path: Path, values: dict[str, Any]) -> None:

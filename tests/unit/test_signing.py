@@ -2,21 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from danvan_desktop.services.errors import NotFound
-from danvan_desktop.services.signing import (
-    accept_new_key,
-    check_sender,
-    fingerprint,
-    own_fingerprint,
-    pin,
-    remember_pending,
-    sign,
-    trusted_keys,
-    verify,
-)
-from tests.conftest import ADMIN
+from danvan_desktop.services.signing import check_sender, fingerprint, own_fingerprint, pin, sign, trusted_keys, verify
 
 
 def test_signature_verifies_only_for_the_same_message_and_key(commune, district):
@@ -31,7 +17,7 @@ def test_signature_verifies_only_for_the_same_message_and_key(commune, district)
     assert own_fingerprint(commune) == fingerprint(pub) and len(fingerprint(pub)) == 39
 
 
-def test_first_key_is_pinned_a_new_one_waits_for_an_admin(commune, district):
+def test_first_key_is_pinned_another_is_reported_as_changed(commune, district):
     with commune.transaction() as s:
         _, key1 = sign(s, b"m")
     with district.transaction() as s:
@@ -42,8 +28,4 @@ def test_first_key_is_pinned_a_new_one_waits_for_an_admin(commune, district):
         assert check_sender(s, "03424", key1).status == "pinned"
         changed = check_sender(s, "03424", key2)
         assert changed.status == "changed" and changed.pinned_fingerprint == fingerprint(key1)
-        remember_pending(s, "03424", key2)
-    with pytest.raises(NotFound):
-        accept_new_key(district, ADMIN, "03424", "0000 0000")
-    accept_new_key(district, ADMIN, "03424", fingerprint(key2))
-    assert trusted_keys(district)["03424"]["key"] == key2
+    assert trusted_keys(district)["03424"]["key"] == key1
