@@ -54,7 +54,8 @@ Canonical form (what ``checksum`` is the SHA-256 of)
          religious_site, religious_check, model — the line ``#`` + section name, then the section's key row,
          then each data row in sheet order, every row written as a JSON array.
     A row is the values of the columns that have a key in row 2 (as many as the key row has, missing cells
-    null); in the meta section the rows whose key is ``checksum`` or starts with ``signature`` are left out. Values by column type: empty
+    null); in the meta section the rows whose key is ``checksum`` or starts with ``signature`` are left out.
+    Values by column type: empty
     cell → null; text → JSON string (a number in a text column is written as its digits); whole numbers →
     JSON integers; dates → "YYYY-MM-DD"; date-times → "YYYY-MM-DDTHH:MM:SS"; yes/no → true/false; closed
     lists → the key (a label the reader does not know stays as its text); a cell that cannot be read as its

@@ -158,7 +158,8 @@ def _documented_checksum(path: Path) -> str:
     meta = rows("Thông tin")
     titles = {r[0][len("sheet."):]: r[1] for r in meta[1:] if str(r[0]).startswith("sheet.")}
     lines += ["#meta", json.dumps(meta[0], ensure_ascii=False, separators=(",", ":"))]
-    lines += [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in meta[1:] if r[0] != "checksum" and not str(r[0]).startswith("signature")]
+    lines += [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in meta[1:]
+              if r[0] != "checksum" and not str(r[0]).startswith("signature")]
     summary = rows(titles["summary"])
     lines += ["#summary"] + [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in summary]
     units = rows(titles["units"])
