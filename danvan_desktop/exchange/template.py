@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.validation import ValidationError
 from danvan_desktop.domain.vocab import BOOLEAN
+from danvan_desktop.exchange.xlsx_safety import UnsafeFile, ZipLimits, open_checked_zip
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.errors import ServiceError
@@ -49,7 +49,8 @@ FIRST_DATA_ROW = 3
 PREPARED_ROWS = 500  # rows given drop-downs and date formats
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
+# A template is typed by people: far smaller than a package, so tighter bounds than the package reader's.
+TEMPLATE_LIMITS = ZipLimits(max_entry_bytes=300 * 1024 * 1024, max_total_bytes=300 * 1024 * 1024, max_ratio=100)
 MAX_ROWS = 100_000
 
 
@@ -143,21 +144,17 @@ def write_template(out: Path) -> None:
 
 def check_xlsx_container(path: Path) -> None:
     """Refuse files that are not xlsx, too big, or that would unpack to far more than they weigh (zip bombs)."""
-    name = path.name
     if not path.is_file():
         raise TemplateRejected(f"Không tìm thấy tệp “{path}”.")
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise TemplateRejected(f"Tệp “{name}” quá lớn ({path.stat().st_size // 1_048_576} MB).")
+        raise TemplateRejected(f"Tệp “{path.name}” quá lớn ({path.stat().st_size // 1_048_576} MB).")
     try:
-        with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-    except (zipfile.BadZipFile, OSError):
-        raise TemplateRejected(f"Tệp “{name}” không phải tệp Excel (.xlsx) hoặc đã bị hỏng.") from None
-    if not any(i.filename == "xl/workbook.xml" for i in infos):
-        raise TemplateRejected(f"Tệp “{name}” không phải tệp Excel (.xlsx).")
-    total = sum(i.file_size for i in infos)
-    if total > MAX_UNZIPPED_BYTES or any(i.file_size > 100 * max(i.compress_size, 1024) for i in infos):
-        raise TemplateRejected(f"Tệp “{name}” có nội dung nén bất thường (quá lớn khi giải nén); không mở.")
+        zf = open_checked_zip(path, TEMPLATE_LIMITS)
+    except UnsafeFile as e:
+        raise TemplateRejected(str(e)) from None
+    with zf:
+        if "xl/workbook.xml" not in zf.namelist():
+            raise TemplateRejected(f"Tệp “{path.name}” không phải tệp Excel (.xlsx).")
 
 
 def _cell_text(v: Any) -> str:

@@ -97,7 +97,7 @@ def open_checked_zip(path: Path, limits: ZipLimits = DEFAULT_LIMITS) -> zipfile.
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise UnsafeFile("damaged", f"Tệp “{path.name}” bị hỏng, không mở được như một tệp Excel ({e}).") from e
+        raise UnsafeFile("damaged", f"Tệp “{path.name}” bị hỏng, không mở được như một tệp Excel.") from e
     try:
         infos = zf.infolist()
         if len(infos) > limits.max_entries:
