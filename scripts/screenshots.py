@@ -160,6 +160,88 @@ def bench(app: QApplication, n: int) -> int:
     return 0
 
 
+def wait_for(s: Shooter, cond: object, seconds: float = 60) -> None:
+    """Run the event loop until cond() holds."""
+    end = time.monotonic() + seconds
+    while not cond() and time.monotonic() < end:  # type: ignore[operator]
+        s.app.processEvents()
+        time.sleep(0.01)
+
+
+def reports_and_safety(s: Shooter, win: object, db: object, actor: object, tmp: Path) -> None:
+    """The Báo cáo page and its dialogs, the print preview, Nhật ký, a record's history, Sao lưu, recovery."""
+    from danvan_desktop.services.backup import auto_backup
+    from danvan_desktop.services.records import update_record
+    from danvan_desktop.ui.startup import recovery_box
+    from danvan_desktop.ui.widgets import BusyDialog
+
+    rp = win.report_view  # type: ignore[attr-defined]
+    dlg = rp.export("xlsx")
+    center(dlg)
+    s.shot("xuat-goi-du-lieu")
+    dlg.set_destination(tmp / "goi-du-lieu.xlsx")
+    dlg.start()
+    wait_for(s, lambda: dlg.result_path is not None)
+    s.shot("xuat-goi-du-lieu-xong")
+    dlg.reject()
+    dlg = rp.export("pdf")
+    dlg.set_destination(tmp / "bao-cao.pdf")
+    center(dlg)
+    dlg.start()
+    wait_for(s, lambda: dlg.result_path is not None)
+    s.shot("xuat-bao-cao-pdf-xong")
+    dlg.reject()
+    sd = rp.edit_settings()
+    s.settle()
+    sd.adjustSize()
+    center(sd)
+    s.shot("cai-dat-mau-bao-cao")
+    sd.layout_combo.setCurrentIndex(sd.layout_combo.findData("state"))
+    s.shot("cai-dat-mau-bao-cao-nha-nuoc")
+    sd.reject()
+    rp.preview()
+    wait_for(s, lambda: rp.preview_dialog is not None and rp.preview_dialog.isVisible())
+    center(rp.preview_dialog)
+    s.shot("xem-truoc-khi-in")
+    rp.preview_dialog.close()
+
+    # A change to a record, so the log and the record's history have something to show.
+    rec = list_records(db, actor, "meeting", RecordQuery(limit=1)).rows[0]
+    update_record(db, actor, "meeting", rec.id, {"title": rec.title + " (đã bổ sung)",
+                                                 "participants": (rec.values.get("participants") or 0) + 15})
+    win.show_page("audit")  # type: ignore[attr-defined]
+    s.shot("nhat-ky")
+    ap = win.audit_page  # type: ignore[attr-defined]
+    ap.check()
+    s.shot("nhat-ky-kiem-tra-toan-ven")
+    ap.view.selectRow(0)
+    hd = ap.open_history()
+    center(hd)
+    s.shot("lich-su-ban-ghi")
+    hd.close()
+
+    win.show_page("backup")  # type: ignore[attr-defined]
+    bpage = win.backup_page  # type: ignore[attr-defined]
+    auto_backup(db, "hang-ngay")
+    auto_backup(db, "khi-dong")
+    bpage.backup_now()
+    s.shot("sao-luu")
+    bpage.view.selectRow(0)
+
+    good = auto_backup(db, "hang-ngay").path
+    box = recovery_box(Path(tmp) / "danvan.db", "Tệp “danvan.db” không phải cơ sở dữ liệu của Dân vận, hoặc đã "
+                       "bị hỏng.", good)
+    box.show()
+    center(box)
+    s.shot("tep-du-lieu-hong")
+    box.close()
+    busy = BusyDialog("Đang sao lưu dữ liệu trước khi đóng chương trình…", win)  # type: ignore[arg-type]
+    busy.show()
+    center(busy)
+    s.shot("sao-luu-khi-dong")
+    busy.close()
+
+
 def main() -> int:
     """Build the demo, open each screen, save the pictures."""
     ap = argparse.ArgumentParser(description="Chụp ảnh màn hình mọi trang của Dân vận Desktop.")
@@ -253,6 +335,7 @@ def main() -> int:
     s.shot("tong-hop-du-lieu")
     win.show_page("reports")
     s.shot("bao-cao")
+    reports_and_safety(s, win, db, actor, Path(tmp))
     win.show_page("admin")
     s.shot("quan-tri-tai-khoan")
     win.admin.tabs.setCurrentIndex(1)

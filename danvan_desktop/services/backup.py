@@ -7,6 +7,8 @@ user may point at a USB stick (setting "backup_dir"); the newest `backup_keep` o
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +51,9 @@ def _copy(src: sqlite3.Connection, dest: Path, progress: Callable[[int, int], No
             if progress:
                 progress(total - remaining, total)
         src.backup(out, pages=256, progress=step)
+        # A plain rollback-journal file: opening the copy later (to check or restore it) then leaves no
+        # -wal/-shm files beside it. The database itself stays in WAL mode.
+        out.execute("PRAGMA journal_mode=DELETE")
     finally:
         out.close()
     if not integrity_ok(tmp):
@@ -83,16 +88,26 @@ def backup(db: Database, actor: Actor, dest: Path, progress: Callable[[int, int]
     return info
 
 
-def auto_backup(db: Database, reason: str) -> BackupInfo:
+def auto_backup(db: Database, reason: str, progress: Callable[[int, int], None] | None = None) -> BackupInfo:
     """An automatic backup into the backup folder, then rotation (reason: 'truoc-tong-hop', 'hang-ngay'…)."""
     folder = backup_dir(db)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    info = backup_to(db, folder / f"{AUTO_PREFIX}-{db.path.stem}-{stamp}-{reason}.db")
+    info = backup_to(db, folder / f"{AUTO_PREFIX}-{db.path.stem}-{stamp}-{reason}.db", progress)
     with db.reader() as s:
         keep = int(get_setting(s, "backup_keep", DEFAULT_KEEP))
     for old in list_backups(db)[keep:]:
         old.path.unlink(missing_ok=True)
     return BackupInfo(info.path, info.made_at, reason, info.size)
+
+
+def backup_now(db: Database, actor: Actor, reason: str = "thu-cong",
+               progress: Callable[[int, int], None] | None = None) -> BackupInfo:
+    """A person backs up into the backup folder now (verified, rotated, recorded in the audit log)."""
+    actor.require(Action.BACKUP)
+    info = auto_backup(db, reason, progress)
+    with db.transaction() as s:
+        write_audit(s, actor.username, "backup", "", "", {"file": str(info.path), "size": info.size})
+    return info
 
 
 def daily_backup_due(db: Database) -> bool:
@@ -164,3 +179,43 @@ def restore(db: Database, actor: Actor, source: Path,
     with reopened.transaction() as s:
         write_audit(s, actor.username, "restore", "", "", {"from": str(source), "safety_copy": str(safety.path)})
     return reopened, safety
+
+
+def replace_damaged(db_path: Path, backup_file: Path) -> Path:
+    """Put a sound backup in place of a damaged database file; returns where the damaged file was moved.
+
+    Nothing is deleted: the damaged file (and its -wal/-shm companions, which must not be replayed onto the
+    restored copy) is renamed "<name>.hong-<timestamp>.db" beside it. The backup is checked first and copied
+    to a temporary file, so a failure at any step leaves either the damaged file or the restored one in place.
+    """
+    db_path, backup_file = Path(db_path), Path(backup_file)
+    check_backup_file(backup_file)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside = db_path.with_name(f"{db_path.stem}.hong-{stamp}.db")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = db_path.with_name(f"{db_path.stem}.hong-{stamp}-{n}.db")
+    tmp = db_path.with_name(db_path.name + ".dang-khoi-phuc")
+    try:
+        with backup_file.open("rb") as src, tmp.open("wb") as out:
+            shutil.copyfileobj(src, out, 1024 * 1024)
+            out.flush()
+            os.fsync(out.fileno())
+        if not integrity_ok(tmp):
+            raise Refused(f"Bản sao lưu “{backup_file.name}” chép ra bị lỗi khi kiểm tra lại; chưa khôi phục.")
+        if db_path.exists():
+            os.replace(db_path, aside)
+        for suffix in ("-wal", "-shm"):
+            side = Path(str(db_path) + suffix)
+            if side.exists():
+                os.replace(side, Path(str(aside) + suffix))
+        os.replace(tmp, db_path)
+    except OSError as e:
+        raise Refused(f"Không thay được tệp dữ liệu hỏng “{db_path.name}” bằng bản sao lưu: {e.strerror or e}. "
+                      "Chưa có tệp nào bị xóa.") from e
+    finally:
+        # The check opened the copy (a WAL-mode file) read-only, which leaves empty -wal/-shm files beside it.
+        for leftover in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
+            leftover.unlink(missing_ok=True)
+    return aside

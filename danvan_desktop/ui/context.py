@@ -15,6 +15,7 @@ class AppContext(QObject):
 
     recordsChanged = Signal(str)  # a kind key, after a save or delete
     unitsChanged = Signal()  # after the admin changed the unit tree
+    databaseReplaced = Signal(object)  # a restore reopened the file: the new Database (the window is rebuilt)
 
     def __init__(self, db: Database, actor: Actor, runner: TaskRunner, units: list[UnitInfo],
                  parent: QObject | None = None) -> None:

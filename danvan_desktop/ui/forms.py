@@ -118,6 +118,11 @@ class RecordForm(QDialog):
         self.problems.setVisible(False)
         outer.addWidget(self.problems)
         buttons = QHBoxLayout()
+        self.history_button = QPushButton("Lịch sử thay đổi…")
+        self.history_button.setAutoDefault(False)
+        self.history_button.setToolTip("Ai đã sửa bản ghi này, khi nào, sửa mục nào từ gì thành gì")
+        self.history_button.clicked.connect(self.show_history)
+        buttons.addWidget(self.history_button)
         buttons.addStretch(1)
         self.save_button = QPushButton("Lưu")
         self.save_button.setDefault(True)
@@ -207,6 +212,18 @@ class RecordForm(QDialog):
             text = f"Sửa {low}"
         self.setWindowTitle(f"{text} – Dân vận")
         self.heading.setText(text)
+        self.history_button.setVisible(self.record is not None)
+
+    def show_history(self) -> QDialog | None:
+        """The stored record's history (who, when, which field, from what to what)."""
+        from danvan_desktop.ui.audit_page import HistoryDialog
+
+        if self.record is None:
+            return None
+        dlg = HistoryDialog(self.ctx, self.kind.key, self.record.id, self.record.title, self)
+        dlg.open()
+        self.history_dialog = dlg
+        return dlg
 
     # -- values and rules ---------------------------------------------------------------------------------
 

@@ -48,6 +48,26 @@ QT_TEXTS: dict[str, str] = {
     "Current Page": "Trang hiện tại", "Selection": "Vùng chọn", "Pages": "Trang", "Copies:": "Số bản:",
     "&Options >>": "Tùy chọn >>", "&Options <<": "Tùy chọn <<", "Print to File ...": "In ra tệp…",
     "Local file": "Tệp trên máy", "Write PDF file": "Ghi tệp PDF",
+    # QFileDialog (Qt's own dialog where the system has none: choosing export files and backup folders)
+    "&Look in:": "Tìm trong:", "Look in:": "Tìm trong:", "File &name:": "Tên tệp:", "Files of &type:": "Loại tệp:",
+    "Directory:": "Thư mục:", "&Choose": "Chọn", "&Open": "Mở", "Back": "Quay lại", "Forward": "Tiến tới",
+    "Parent Directory": "Thư mục cha", "Create New Folder": "Tạo thư mục mới", "List View": "Dạng danh sách",
+    "Detail View": "Dạng chi tiết", "Name": "Tên", "Size": "Kích thước", "Type": "Loại",
+    "Date Modified": "Ngày sửa", "Files": "Tệp", "Sidebar": "Thanh bên", "&Rename": "Đổi tên", "&Delete": "Xóa",
+    "Show &hidden files": "Hiện tệp ẩn", "&New Folder": "Thư mục mới", "New Folder": "Thư mục mới",
+    "Show Size": "Hiện kích thước", "Show Type": "Hiện loại", "Show Date Modified": "Hiện ngày sửa",
+    "Computer": "Máy tính", "My Computer": "Máy tính", "Folder": "Thư mục", "File Folder": "Thư mục",
+    "File": "Tệp", "%1 File": "Tệp %1", "Drive": "Ổ đĩa", "Unknown": "Không rõ", "Shortcut": "Lối tắt",
+    "Directories": "Thư mục", "All Files (*)": "Mọi tệp (*)", "Recent Places": "Nơi dùng gần đây",
+    "Find Directory": "Chọn thư mục", "Save As": "Lưu thành",
+    "%1 already exists.\nDo you want to replace it?": "Tệp %1 đã có.\nGhi đè lên tệp đó?",
+    "%1\nFile not found.\nPlease verify the correct file name was given.":
+        "%1\nKhông tìm thấy tệp.\nHãy kiểm tra lại tên tệp.",
+    "%1\nDirectory not found.\nPlease verify the correct directory name was given.":
+        "%1\nKhông tìm thấy thư mục.\nHãy kiểm tra lại tên thư mục.",
+    "Are you sure you want to delete '%1'?": "Xóa “%1”?",
+    "'%1' is write protected.\nDo you want to delete it anyway?": "“%1” đang được bảo vệ chống ghi.\nVẫn xóa?",
+    "Could not delete directory.": "Không xóa được thư mục.",
 }
 
 

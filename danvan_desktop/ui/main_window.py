@@ -25,9 +25,12 @@ from PySide6.QtWidgets import (
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.vocab import ROLE
 from danvan_desktop.ui.admin import AdminPage, unit_tree_model
+from danvan_desktop.ui.audit_page import AuditPage
+from danvan_desktop.ui.backup_page import BackupPage
 from danvan_desktop.ui.i18n import inform, show_failure
 from danvan_desktop.ui.overview import OverviewPage
 from danvan_desktop.ui.pages import FeaturePage, PeriodPicker, RecordListPage, ReligionPage, can_edit
+from danvan_desktop.ui.report_page import ReportPage
 
 NAV = (
     ("overview", "Tổng quan"),
@@ -38,6 +41,8 @@ NAV = (
     ("model", "Dân vận khéo"),
     ("merge", "Tổng hợp dữ liệu"),
     ("reports", "Báo cáo"),
+    ("audit", "Nhật ký"),
+    ("backup", "Sao lưu"),
     ("admin", "Quản trị"),
 )
 
@@ -58,6 +63,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(window_title(ctx.home.name))
         self.resize(1366, 768)
         self.print_handler: Callable[[], None] | None = None
+        # Asked before closing: False keeps the window open for now (the closing backup closes it when done).
+        self.close_guard: Callable[[], bool] | None = None
 
         # -- pages --
         self.pages: dict[str, QWidget] = {}
@@ -80,6 +87,9 @@ class MainWindow(QMainWindow):
             ["Nhập gói dữ liệu…", "Nhập cả thư mục…", "Tình hình nộp số liệu"])
         if actor.can(Action.MERGE):
             self._add_page("merge", self.merge_page)
+            from danvan_desktop.ui.merge_page import MergeScreen
+
+            self.plug_merge(MergeScreen(ctx))
         self.reports_page = FeaturePage(
             "Báo cáo",
             "Nơi lập báo cáo theo thể thức văn bản của Đảng hoặc của Nhà nước (tệp PDF), xem trước và in báo cáo "
@@ -87,8 +97,19 @@ class MainWindow(QMainWindow):
             "Chức năng này sẽ có khi tính năng “Báo cáo” được hoàn thành trong bản cập nhật tới. Trong lúc chờ, "
             "số liệu của kỳ xem tại trang “Tổng quan”, thẻ “Tất cả chỉ tiêu”.",
             ["Lập báo cáo (PDF)…", "Xem trước và in…", "Xuất gói dữ liệu…", "Tải mẫu nhập liệu…"])
+        self.report_view: ReportPage | None = None
         if actor.can(Action.REPORT):
             self._add_page("reports", self.reports_page)
+            self.report_view = ReportPage(ctx)
+            self.plug_reports(self.report_view)  # Ctrl+P is given its preview once the action exists
+        self.audit_page: AuditPage | None = None
+        if actor.can(Action.AUDIT):
+            self.audit_page = AuditPage(ctx)
+            self._add_page("audit", self.audit_page)
+        self.backup_page: BackupPage | None = None
+        if actor.can(Action.BACKUP) or actor.can(Action.RESTORE):
+            self.backup_page = BackupPage(ctx)
+            self._add_page("backup", self.backup_page)
         self.admin: AdminPage | None = None
         if actor.can(Action.ADMIN):
             self.admin = AdminPage(ctx)
@@ -163,7 +184,7 @@ class MainWindow(QMainWindow):
         self.addAction(self.find_action)
         for a in (self.new_action, self.edit_action, self.delete_action, self.print_action):
             tb.addAction(a)
-        self.set_print_handler(None)
+        self.set_print_handler(self.print_report if self.report_view is not None else None)
 
         # -- status bar --
         sb = self.statusBar()
@@ -324,6 +345,12 @@ class MainWindow(QMainWindow):
         self.print_action.setToolTip("In báo cáo (Ctrl+P)" if handler else
                                      "In báo cáo (Ctrl+P) – sẽ có khi tính năng Báo cáo hoàn thành")
 
+    def print_report(self) -> None:
+        """Ctrl+P: the reports page, on the window's unit and period, and its print preview."""
+        if self.report_view is not None:
+            self.show_page("reports")
+            self.report_view.preview()
+
     def print_current(self) -> None:
         """Ctrl+P."""
         if self.print_handler is not None:
@@ -348,5 +375,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, e: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         """Let running work finish before the database is closed."""
+        if self.close_guard is not None and not self.close_guard():
+            e.ignore()
+            return
         self.ctx.runner.shutdown()
         super().closeEvent(e)

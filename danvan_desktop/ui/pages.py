@@ -320,6 +320,19 @@ class RecordListPage(QWidget):
         if rec is not None and self.editable:
             confirm_and_delete(self.ctx, self, rec)
 
+    def show_history(self) -> QWidget | None:
+        """Who changed the selected record, when, and which field from what to what."""
+        from danvan_desktop.ui.audit_page import HistoryDialog
+
+        rec = self.selected_record()
+        if rec is None:
+            return None
+        self._forget_last_dialog()
+        dlg = HistoryDialog(self.ctx, self.kind_key, rec.id, rec.title, self)
+        dlg.open()
+        self.history_dialog = dlg
+        return dlg
+
     def _select_saved(self, rec: Record) -> None:
         self._pending_select = rec.id
 
@@ -340,6 +353,7 @@ class RecordListPage(QWidget):
             menu.addAction("Sửa…" if self.editable else "Xem…", self.open_selected)
             if self.editable:
                 menu.addAction("Xóa…", self.delete_selected)
+            menu.addAction("Lịch sử thay đổi…", self.show_history)
         if not menu.isEmpty():
             menu.exec(self.view.viewport().mapToGlobal(pos))
 
@@ -427,6 +441,11 @@ class FeaturePage(QWidget):
     def plugged(self) -> bool:
         """Whether the real screen is in place."""
         return self.content is not None
+
+    def apply_filters(self, unit_code: str | None, period: Period | None, search: str) -> None:
+        """Pass the window's filters on to the real screen, if it takes them."""
+        if self.content is not None and hasattr(self.content, "apply_filters"):
+            self.content.apply_filters(unit_code, period, search)
 
     def plug(self, widget: QWidget) -> None:
         """Replace the note with the real screen."""

@@ -49,3 +49,47 @@ def test_only_allowed_roles_back_up_or_restore(commune, tmp_path):
         backup(commune, Actor("vt", "van_thu"), tmp_path / "x.db")
     with pytest.raises(PermissionDenied):
         restore(commune, Actor("th", "tong_hop"), tmp_path / "x.db")
+
+
+def test_a_damaged_file_is_moved_aside_and_replaced_by_a_backup(commune, tmp_path):
+    from danvan_desktop.services.backup import replace_damaged
+    from danvan_desktop.store.database import open_database
+
+    meeting(commune, "Đã sao lưu")
+    copy = backup(commune, ADMIN, tmp_path / "sao-luu" / "ban.db").path
+    path = commune.path
+    commune.close()
+    path.write_bytes(b"hong" * 5000)
+    aside = replace_damaged(path, copy)
+    assert aside.name.startswith("banbo.hong-") and aside.suffix == ".db"
+    assert aside.read_bytes() == b"hong" * 5000  # kept, not deleted
+    assert not list(path.parent.glob("*dang-khoi-phuc*"))  # no temporary file left behind
+    db = open_database(path)
+    assert [r.title for r in list_records(db, ADMIN, "meeting").rows] == ["Đã sao lưu"]
+    db.close()
+
+
+def test_replacing_refuses_a_bad_backup_and_keeps_the_file(tmp_path):
+    from danvan_desktop.services.backup import replace_damaged
+
+    damaged = tmp_path / "x.db"
+    damaged.write_bytes(b"hong" * 100)
+    junk = tmp_path / "rac.db"
+    junk.write_bytes(b"rac" * 100)
+    with pytest.raises(Refused):
+        replace_damaged(damaged, junk)
+    assert damaged.read_bytes() == b"hong" * 100
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rac.db", "x.db"]
+
+
+def test_backups_leave_no_side_files_and_manual_ones_are_audited(commune, tmp_path):
+    from danvan_desktop.services.backup import backup_now, check_backup_file
+    from danvan_desktop.services.history import list_audit
+
+    save_settings(commune, ADMIN, {"backup_dir": str(tmp_path / "sl")})
+    info = backup_now(commune, ADMIN)
+    check_backup_file(info.path)
+    assert sorted(p.name for p in (tmp_path / "sl").iterdir()) == [info.path.name]
+    assert list_audit(commune, ADMIN, kind="")[0].action == "backup"
+    with pytest.raises(PermissionDenied):
+        backup_now(commune, Actor("vt", "van_thu"))

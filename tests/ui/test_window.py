@@ -46,12 +46,12 @@ def test_the_admin_sees_every_page_titled_with_the_office(qtbot, ctx):
     w = open_window(qtbot, ctx)
     assert w.windowTitle() == "Dân vận – Xã Bản Bo"
     assert nav_labels(w) == ["Tổng quan", "Hội nghị", "Ý kiến - kiến nghị", "Giám sát - kiểm tra", "Tôn giáo",
-                             "Dân vận khéo", "Tổng hợp dữ liệu", "Báo cáo", "Quản trị"]
+                             "Dân vận khéo", "Tổng hợp dữ liệu", "Báo cáo", "Nhật ký", "Sao lưu", "Quản trị"]
 
 
 @pytest.mark.parametrize(("actor", "missing", "editable"), [
-    (CAN_BO, {"Tôn giáo", "Quản trị", "Tổng hợp dữ liệu"}, True),
-    (VAN_THU, {"Tôn giáo", "Quản trị", "Tổng hợp dữ liệu"}, False),
+    (CAN_BO, {"Tôn giáo", "Quản trị", "Tổng hợp dữ liệu", "Nhật ký", "Sao lưu"}, True),
+    (VAN_THU, {"Tôn giáo", "Quản trị", "Tổng hợp dữ liệu", "Nhật ký", "Sao lưu"}, False),
 ])
 def test_roles_decide_what_is_shown(qtbot, db, actor, missing, editable):
     ctx = make_ctx(db, actor)
@@ -127,7 +127,7 @@ def test_keyboard_shortcuts(qtbot, ctx):
     assert w.new_action.shortcut().toString() == "Ctrl+N"
     assert w.find_action.shortcut().toString() == "Ctrl+F"
     assert w.print_action.shortcut().toString() == "Ctrl+P"
-    assert not w.print_action.isEnabled()  # until the reports feature plugs its print preview in
+    assert w.print_action.isEnabled() and w.reports_page.plugged  # the reports page gives Ctrl+P its preview
     called = []
     w.plug_reports(QLabel("báo cáo"), print_handler=lambda: called.append(1))
     assert w.reports_page.plugged and w.print_action.isEnabled()
