@@ -313,8 +313,8 @@ def write_markdown(r: dict[str, Any], out: Path) -> None:
         ]
     rp = r.get("report")
     if rp:
-        lines.append(f"| yearly report of 100 communes (PDF) | {rp['seconds']:.1f} s, {rp['peak_rss_mb']:.0f} MB "
-                     f"| | | | |")
+        lines.append(f"| yearly report of {rp['communes']} communes (PDF, {rp['pages']} pages) | "
+                     f"{rp['seconds']:.1f} s, {rp['peak_rss_mb']:.0f} MB | | | | |")
     lines += ["", f"Peak memory: empty window {s['floor_rss_mb']:.0f} MB, program window {s['program_rss_mb']:.0f} "
               f"MB, lists {li['rss_mb']:.0f} MB, summary {su['rss_mb']:.0f} MB.", ""]
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -326,6 +326,7 @@ def main() -> None:
     ap.add_argument("--per-package", type=int, default=2_000)
     ap.add_argument("--skip-export", action="store_true")
     ap.add_argument("--phase", choices=["merge", "floor"])
+    ap.add_argument("--json", action="store_true", help="end with one JSON line of the figures (for bench.py)")
     ap.add_argument("args", nargs="*")
     a = ap.parse_args()
     if a.phase == "merge":
@@ -337,6 +338,7 @@ def main() -> None:
     work = a.work or Path(tempfile.mkdtemp(prefix="danvan-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"Thư mục làm việc: {work}")
+    e: dict[str, Any] = {}
     if not a.skip_export:
         e = bench_export(work, a.records)
         print(f"Xuất gói {e['records']:,} bản ghi: {e['export_s']:.2f} s; openpyxl write-only cùng các ô (sàn): "
@@ -354,6 +356,14 @@ def main() -> None:
     print(f"Sàn: sqlite3 executemany {f['rows']:,} dòng, mỗi gói một giao dịch: {f['seconds']:.2f} s, "
           f"bộ nhớ đỉnh {f['peak_mb']:.0f} MB")
     print(f"Tỉ lệ thời gian tổng hợp / sàn: {m['seconds'] / f['seconds']:.2f}×")
+    if a.json:
+        out: dict[str, Any] = {"merge": {"seconds": m["seconds"], "floor_seconds": f["seconds"],
+                                         "ratio": m["seconds"] / f["seconds"], "peak_mb": m["peak_mb"],
+                                         "floor_peak_mb": f["peak_mb"]}}
+        if e:
+            out["export"] = {"seconds": e["export_s"], "floor_seconds": e["floor_s"],
+                             "ratio": e["export_s"] / e["floor_s"], "records": e["records"]}
+        print(json.dumps(out))
 
 
 if __name__ == "__main__":

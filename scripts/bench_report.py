@@ -99,6 +99,7 @@ def main() -> None:
     ap.add_argument("--year", type=int, default=2026)
     ap.add_argument("--db", type=Path, help="reuse or create this database (default: a temporary file)")
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child process's entry
+    ap.add_argument("--json", action="store_true", help="end with one JSON line of the figures (for bench.py)")
     args = ap.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure, args.year)))
@@ -129,6 +130,9 @@ def main() -> None:
         print(f"  bộ nhớ đỉnh của tiến trình khi xuất: {r['rss_peak_mb']:.0f} MB (trước khi xuất: "
               f"{r['rss_before_mb']:.0f} MB)")
     print(f"  đỉnh bộ nhớ Python (tracemalloc) khi xuất: {r['heap_peak_mb']} MB")
+    if args.json:
+        print(json.dumps({"seconds": r["export_s"], "peak_rss_mb": r["rss_peak_mb"] or 0, "pages": r["pages"],
+                          "communes": r["communes"], "children_figures_s": r["children_figures_s"]}))
 
 
 if __name__ == "__main__":
