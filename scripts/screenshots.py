@@ -242,6 +242,97 @@ def reports_and_safety(s: Shooter, win: object, db: object, actor: object, tmp: 
     busy.close()
 
 
+def merge_screens(s: Shooter, win: object, db: object, actor: object, tmp: Path) -> None:
+    """Tổng hợp dữ liệu: packages of communes (a new commune, one edited after export, one not a package), the
+    preview, the confirmation, the result, a conflict field by field, the import ledger, who has delivered.
+    """
+    import datetime as dt
+
+    from openpyxl import Workbook, load_workbook
+
+    from danvan_desktop.domain.periods import Period
+    from danvan_desktop.exchange.package import export_package
+    from danvan_desktop.services.actor import Actor
+    from danvan_desktop.services.records import add_record, update_record
+    from danvan_desktop.services.setup import UnitSpec, init_office
+    from danvan_desktop.services.units import add_unit
+    from danvan_desktop.ui import merge_page
+
+    folder = tmp / "goi-nhan-ve"
+    q3 = Period.quarter(2026, 3)
+    # A commune the province does not know yet, from its own office.
+    boss = Actor("admin", "admin", "", True)
+    new = init_office(tmp / "nam-tam.db", UnitSpec("03436", "Xã Nậm Tăm", "xa", "2025"),
+                      [UnitSpec("12", "Tỉnh Lai Châu", "tinh", "2025")], "admin", "matkhau1")
+    add_unit(new, boss, code="03436-01", name="Bản Nậm Pục", level="thon", parent_code="03436")
+    for i, title in enumerate(("Tiếp xúc cử tri trước kỳ họp HĐND xã", "Đối thoại về chuyển đổi cây trồng",
+                               "Tuyên truyền phòng, chống ma túy")):
+        add_record(new, boss, "meeting", {"kind": "khac", "title": title, "date": dt.date(2026, 7 + i, 12),
+                                          "participants": 60 + 15 * i}, unit="03436-01")
+    add_record(new, boss, "petition", {"type": "kien_nghi", "received_date": dt.date(2026, 8, 3),
+                                       "content": "Đề nghị sửa đường vào bản Nậm Pục", "field": "ha_tang",
+                                       "status": "moi"})
+    export_package(new, boss, q3, folder / "goi-du-lieu_03436_2026-Q3.xlsx")
+    new.close()
+    # Communes of the demo send their quarter (one only two months of it).
+    for code in ("03424", "03390", "03388"):
+        export_package(db, actor, q3, folder / f"goi-du-lieu_{code}_2026-Q3.xlsx", unit_code=code)  # type: ignore
+    for m in (7, 8):
+        export_package(db, actor, Period.month(2026, m), folder / f"goi-du-lieu_03408_2026-{m:02d}.xlsx",
+                       unit_code="03408")  # type: ignore[arg-type]
+    # The province corrected a meeting of Bản Bo after the commune exported it: a conflict.
+    rec = list_records(db, actor, "meeting", RecordQuery(unit_code="03424", period=q3, limit=1)).rows[0]  # type: ignore
+    update_record(db, actor, "meeting", rec.id, {"participants": (rec.values.get("participants") or 0) + 12,  # type: ignore
+                                                 "chair": "Giàng Seo Chính"})
+    # Someone opened a package in Excel and changed a title; another file is no package at all.
+    edited = folder / "goi-du-lieu_03390_2026-Q3 (ban sua tay).xlsx"
+    wb = load_workbook(folder / "goi-du-lieu_03390_2026-Q3.xlsx")
+    ws = wb["Hội nghị"]
+    col = [c.value for c in ws[2]].index("title") + 1
+    ws.cell(3, col, "Hội nghị đã sửa tay")
+    wb.save(edited)
+    other = Workbook()
+    other.active.append(["Họ và tên", "Chức vụ"])
+    other.save(folder / "danh-sach-can-bo.xlsx")
+
+    win.show_page("merge")  # type: ignore[attr-defined]
+    screen = win.merge_page.content  # type: ignore[attr-defined]
+    panel = screen.packages
+    panel.preview([folder])
+    wait_for(s, lambda: not panel.running)
+    rows = panel.model.rows()
+    panel.view.selectRow(next(i for i, p in enumerate(rows) if p.ok and p.counts.conflicts))
+    s.shot("tong-hop-xem-truoc")
+    panel.view.selectRow(next(i for i, p in enumerate(rows) if p.reason == "edited"))
+    s.shot("tong-hop-goi-bi-tu-choi")
+    box = QMessageBox(QMessageBox.Icon.Question, "Tổng hợp dữ liệu", panel.confirm_text(),
+                      QMessageBox.StandardButton.NoButton, win)  # type: ignore[arg-type]
+    box.addButton("Tổng hợp", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Không", QMessageBox.ButtonRole.RejectRole)
+    box.show()
+    center(box)
+    s.shot("tong-hop-xac-nhan")
+    box.close()
+    asking = merge_page.ask
+    merge_page.ask = lambda *_a, **_k: True  # type: ignore[assignment]
+    panel.apply()
+    merge_page.ask = asking
+    wait_for(s, lambda: not panel.running)
+    s.shot("tong-hop-ket-qua")
+    screen.show_tab(screen.conflicts)
+    s.settle()
+    screen.conflicts.view.selectRow(0)
+    s.shot("tong-hop-xung-dot")
+    screen.show_tab(screen.ledger)
+    s.shot("tong-hop-nhat-ky")
+    screen.show_tab(screen.completeness)
+    screen.completeness.set_period(q3)
+    s.shot("tong-hop-tinh-hinh-nop")
+    screen.completeness.set_period(Period.year(2026))
+    s.shot("tong-hop-tinh-hinh-nop-ca-nam")
+    screen.show_tab(screen.packages)
+
+
 def main() -> int:
     """Build the demo, open each screen, save the pictures."""
     ap = argparse.ArgumentParser(description="Chụp ảnh màn hình mọi trang của Dân vận Desktop.")
@@ -333,6 +424,7 @@ def main() -> int:
 
     win.show_page("merge")
     s.shot("tong-hop-du-lieu")
+    merge_screens(s, win, db, actor, Path(tmp))
     win.show_page("reports")
     s.shot("bao-cao")
     reports_and_safety(s, win, db, actor, Path(tmp))
