@@ -28,6 +28,7 @@ from danvan_desktop.services.audit import AuditRow
 from danvan_desktop.services.history import ACTION_LABELS, Change
 from danvan_desktop.ui.i18n import show_failure
 from danvan_desktop.ui.pages import HEADING_STYLE
+from danvan_desktop.ui.table_models import RowsModel
 from danvan_desktop.ui.tasks import TaskFailure
 from danvan_desktop.ui.widgets import DateField
 
@@ -143,52 +144,7 @@ def value_text(kind_key: str, field_label: str, value: Any, unit_name: Any = Non
     return str(value)
 
 
-class RowsTableModel(QAbstractTableModel):
-    """A read-only table of rows whose cells are computed by `cells(row)`."""
-
-    HEADERS: tuple[str, ...] = ()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: list[Any]) -> None:
-        """Show another list."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row(self, i: int) -> Any:
-        """The item on a row (None outside)."""
-        return self._rows[i] if 0 <= i < len(self._rows) else None
-
-    def cells(self, item: Any) -> tuple[str, ...]:
-        """The texts of one row."""
-        raise NotImplementedError
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt's API
-        """One row per item."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        """Fixed columns."""
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Vietnamese column names."""
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Cell texts (the whole text as tooltip, for long ones)."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self.cells(self._rows[index.row()])[index.column()]
-        return None
+RowsTableModel = RowsModel  # the shared base (ui/table_models.py)
 
 
 class AuditTableModel(RowsTableModel):
