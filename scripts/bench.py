@@ -271,6 +271,30 @@ def _machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores{mem}; {system}; Python {platform.python_version()}"
 
 
+MISSED_TARGETS = [
+    "## Where a target is missed, why, and what it would take", "",
+    "- **Start-up ratio.** The window is on screen and answers clicks in about 0.8–1.1 s (under the 1.5 s "
+    "target), but an empty PySide6 window takes only ~0.11 s, so the ratio is far above 1.5×. The difference is "
+    "importing the data layer (SQLAlchemy ≈ 0.3 s, the services and their dependencies), opening and checking the "
+    "database, and the deliberate Argon2 password check (≈ 0.16 s, a security requirement). Meeting 1.5× would take "
+    "showing the window frame before importing SQLAlchemy (every screen module imports services today) and "
+    "signing in afterwards; for a person the login dialog hides most of it.",
+    "- **The overview's figures** (two periods of the summary, the month chart, overdue petitions, models waiting) "
+    "arrive 2–4 s after the window at province scale (500,000 records) on a quiet machine; they load in the "
+    "background with a busy indicator and the window stays usable. Splitting them into separate background tasks "
+    "would show the cards first.",
+    "- **All row keys of a 250,000-row list** take ~0.15–0.18 s; this runs once per list in the background "
+    "after the first page (≈ 20 ms) is already on screen, so a person does not wait for it.",
+    "- **A search made only of one- or two-letter words** cannot use the trigram index and scans the folded "
+    "text (~0.1–0.14 s on 250,000 rows). A word of three letters or more uses the index (≈ 50 ms). A second "
+    "index on word prefixes would close the gap.",
+    "- **Package export** sits at 1.05–1.31× its floor depending on the run (openpyxl itself is ~90% of the time); "
+    "the remaining cost is reading the rows and formatting cells. lxml is installed, which openpyxl uses for "
+    "writing.",
+    "",
+]
+
+
 def write_markdown(r: dict[str, Any], out: Path) -> None:
     """docs/PERFORMANCE.md from the results."""
     from danvan_desktop.store.sqlite import sqlite3_version
@@ -317,6 +341,7 @@ def write_markdown(r: dict[str, Any], out: Path) -> None:
                      f"{rp['seconds']:.1f} s, {rp['peak_rss_mb']:.0f} MB | | | | |")
     lines += ["", f"Peak memory: empty window {s['floor_rss_mb']:.0f} MB, program window {s['program_rss_mb']:.0f} "
               f"MB, lists {li['rss_mb']:.0f} MB, summary {su['rss_mb']:.0f} MB.", ""]
+    lines += MISSED_TARGETS
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
