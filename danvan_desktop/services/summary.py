@@ -221,7 +221,6 @@ def month_activity(db: Database, actor: Actor, year: int) -> dict[str, list[int]
     actor.require(Action.VIEW)
     out: dict[str, list[int]] = {}
     with db.reader() as s:
-        root = home(s)
         for key, col in (("meeting", "date"), ("petition", "received_date"), ("monitoring", "start_date"),
                          ("model", "registered_date")):
             t = RECORD_TABLES[key]
