@@ -16,8 +16,12 @@ __all__ = ["clean_text", "fold", "matches", "sort_key", "sql_collate"]
 # are invisible but break search and equality.
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 
-# Every C0/C1 control character except tab and line feed, plus the zero-width set.
-_REMOVE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _ZERO_WIDTH + "]")
+# Characters XML 1.0 forbids (a spreadsheet cannot hold them: the package export would fail on the record):
+# lone surrogates and the noncharacters U+FFFE, U+FFFF.
+_NOT_XML = "\ud800-\udfff\ufffe\uffff"
+
+# Every C0/C1 control character except tab and line feed, plus the zero-width set and what XML forbids.
+_REMOVE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _ZERO_WIDTH + _NOT_XML + "]")
 _WHITESPACE_RE = re.compile(r"\s+")
 
 

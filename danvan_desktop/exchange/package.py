@@ -28,7 +28,7 @@ from danvan_desktop.domain.kinds import KINDS
 from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.text import sort_key
-from danvan_desktop.domain.vocab import BOOLEAN
+from danvan_desktop.domain.vocab import BOOLEAN, ROLE
 from danvan_desktop.exchange.package_format import (
     FORMAT,
     FORMAT_VERSION,
@@ -412,7 +412,8 @@ def export_package(db: Database, actor: Actor, period: Period, out_path: Path | 
         sensitive = sum(counts[k.key] for k in KINDS if k.sensitive)
         if sensitive and not actor.can(Action.RELIGION):
             raise PermissionDenied(f"Gói dữ liệu của “{u.name}” có {sensitive} bản ghi về tôn giáo; tài khoản "
-                                   f"“{actor.username}” không có quyền xem dữ liệu tôn giáo nên không xuất được gói. "
+                                   f"“{actor.username}” ({ROLE.label(actor.role)}) không có quyền xem dữ liệu tôn giáo "
+                                   "nên không xuất được gói. "
                                    "Hãy nhờ tài khoản có quyền này xuất gói.")
         for k in KINDS:
             if counts[k.key]:

@@ -25,7 +25,7 @@ from danvan_desktop.domain.kinds import KINDS
 from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.validation import Value
-from danvan_desktop.domain.vocab import BOOLEAN
+from danvan_desktop.domain.vocab import BOOLEAN, ROLE
 from danvan_desktop.exchange.package_format import (
     BAD_SIGNATURE,
     UNSIGNED,
@@ -429,7 +429,8 @@ def _check_permissions(actor: Actor, meta: PackageMeta) -> None:
     sensitive = sum(meta.counts.get(k.key, 0) for k in KINDS if k.sensitive)
     if sensitive and not actor.can(Action.RELIGION):
         raise PermissionDenied(f"Gói dữ liệu của “{meta.unit.name}” có {sensitive} bản ghi về tôn giáo; tài khoản "
-                               f"“{actor.username}” không có quyền xem dữ liệu tôn giáo nên không tổng hợp được.")
+                               f"“{actor.username}” ({ROLE.label(actor.role)}) không có quyền xem dữ liệu tôn giáo "
+                               "nên không tổng hợp được.")
 
 
 def _run(s: Session, actor: Actor, path: Path, *, write: bool, expected_hash: str | None = None,

@@ -17,6 +17,7 @@ from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.text import fold, sort_string
 from danvan_desktop.domain.validation import FieldError, ValidationError, Value, check_notes, check_record
+from danvan_desktop.domain.vocab import ROLE
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused, StaleRecord
@@ -139,8 +140,9 @@ def _check_edit(s: Session, actor: Actor, kind: RecordKind, unit: Unit) -> None:
         return
     actor.require(Action.EDIT_OWN)
     if unit.id not in own_units(s, root):
-        raise PermissionDenied(f"Tài khoản “{actor.username}” chỉ được nhập, sửa dữ liệu của “{root.name}” "
-                               f"và các thôn, bản trực thuộc; dữ liệu của “{unit.name}” do đơn vị đó gửi lên.")
+        raise PermissionDenied(f"Tài khoản “{actor.username}” ({ROLE.label(actor.role)}) chỉ được nhập, sửa dữ liệu "
+                               f"của “{root.name}” và các thôn, bản trực thuộc; dữ liệu của “{unit.name}” "
+                               "do đơn vị đó gửi lên.")
 
 
 def _check_links(s: Session, kind: RecordKind, values: dict[str, Value], root: Unit) -> list[FieldError]:

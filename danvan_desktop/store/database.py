@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from danvan_desktop.paths import migrations_path
@@ -18,6 +19,30 @@ from danvan_desktop.store.schema import HEAD_REVISION
 from danvan_desktop.store.sqlite import make_engine, online_backup
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def unavailable(path: Path, err: sqlite3.OperationalError) -> DatabaseUnavailable:
+    """The plain Vietnamese message for SQLite refusing to read or write the file: read-only, full, locked…
+
+    (OperationalError is never damage: a damaged file gives sqlite3.DatabaseError.)
+    """
+    text = str(err).lower()
+    kept = "Dữ liệu đã lưu trước đó không bị ảnh hưởng; thay đổi đang làm (nếu có) chưa được lưu."
+    if "readonly" in text or "read-only" in text:
+        msg = (f"Tệp dữ liệu “{path.name}” đang ở chế độ chỉ đọc (tệp hoặc thư mục chứa nó không cho ghi), nên "
+               f"không ghi được. {kept} Hãy cho phép ghi vào tệp và thư mục “{path.parent}”, hoặc chép tệp sang "
+               "thư mục khác.")
+    elif "full" in text:
+        msg = (f"Ổ đĩa chứa tệp dữ liệu “{path.name}” đã đầy, không ghi được. {kept} Hãy giải phóng chỗ trống "
+               "trên ổ đĩa rồi thử lại.")
+    elif "locked" in text or "busy" in text:
+        msg = f"Tệp dữ liệu “{path.name}” đang bị chương trình khác khóa. {kept} Hãy thử lại sau ít phút."
+    elif "unable to open" in text:
+        msg = (f"Không mở được tệp dữ liệu “{path.name}”: tệp hoặc thư mục “{path.parent}” không cho đọc, ghi, "
+               f"hoặc ổ đĩa đã bị rút ra. {kept}")
+    else:  # disk I/O error and the like
+        msg = (f"Lỗi đọc, ghi ổ đĩa với tệp dữ liệu “{path.name}” (ổ đĩa đầy, bị rút ra hoặc bị hỏng). {kept}")
+    return DatabaseUnavailable(msg)
 
 
 @dataclass
@@ -29,15 +54,28 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: everything inside commits together or not at all."""
-        with Session(self.engine, expire_on_commit=False) as s, s.begin():
-            yield s
+        """One unit of work: everything inside commits together or not at all.
+
+        A read-only file, a full disk or a lock held too long raises DatabaseUnavailable (plain Vietnamese).
+        """
+        try:
+            with Session(self.engine, expire_on_commit=False) as s, s.begin():
+                yield s
+        except OperationalError as e:
+            if isinstance(e.orig, sqlite3.OperationalError):
+                raise unavailable(self.path, e.orig) from e
+            raise
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
         """A read-only session (rolled back at the end)."""
-        with Session(self.engine) as s:
-            yield s
+        try:
+            with Session(self.engine) as s:
+                yield s
+        except OperationalError as e:
+            if isinstance(e.orig, sqlite3.OperationalError):
+                raise unavailable(self.path, e.orig) from e
+            raise
 
     def close(self) -> None:
         """Release the file (checkpoints the WAL)."""
@@ -50,6 +88,8 @@ def _current_revision(path: Path) -> str | None:
             has = c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'").fetchone()
             row = c.execute("SELECT version_num FROM alembic_version").fetchone() if has else None
         c.close()
+    except sqlite3.OperationalError as e:  # read-only folder, locked, unreadable: not damage
+        raise unavailable(path, e) from e
     except sqlite3.DatabaseError as e:
         raise DatabaseDamaged(f"Tệp “{path.name}” bị hỏng hoặc không phải cơ sở dữ liệu của Dân vận ({e}).") from e
     return row[0] if row else None
@@ -109,12 +149,12 @@ def open_database(path: Path | str, *, create: bool = True) -> Database:
             _upgrade(engine)
     except sqlite3.OperationalError as e:
         engine.dispose()
-        raise DatabaseUnavailable(f"Không ghi được vào tệp “{path.name}”: {e}.") from e
+        raise unavailable(path, e) from e
     except Exception as e:  # SQLAlchemy wraps sqlite errors
         engine.dispose()
         orig = getattr(e, "orig", None)
         if isinstance(orig, sqlite3.OperationalError):
-            raise DatabaseUnavailable(f"Không ghi được vào tệp “{path.name}”: {orig}.") from e
+            raise unavailable(path, orig) from e
         if isinstance(orig, sqlite3.DatabaseError):
             raise DatabaseDamaged(f"Tệp “{path.name}” bị hỏng: {orig}.") from e
         raise

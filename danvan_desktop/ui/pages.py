@@ -26,8 +26,10 @@ from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.vnformat import fmt_int
+from danvan_desktop.domain.vocab import ROLE
 from danvan_desktop.services.records import Record, RecordQuery
 from danvan_desktop.ui.forms import RecordForm, confirm_and_delete
+from danvan_desktop.ui.i18n import inform
 from danvan_desktop.ui.models import TABLE_MODELS, RecordTableModel
 from danvan_desktop.ui.widgets import DateField
 
@@ -46,6 +48,23 @@ HEADING_STYLE = "font-size: 15pt; font-weight: bold;"
 def can_edit(actor: Any) -> bool:
     """Whether the account may enter and change records at all."""
     return bool(actor.can(Action.EDIT_OWN) or actor.can(Action.EDIT_SUBTREE))
+
+
+def edit_refusal(ctx: Any, rec: Record) -> str | None:
+    """Why the account may not change this record, or None (the rule of services.records._check_edit).
+
+    Without EDIT_SUBTREE an account changes only the home unit's and its villages' records; at a district
+    the records a commune sent up are read-only for it.
+    """
+    actor = ctx.actor
+    if actor.can(Action.EDIT_SUBTREE) or not actor.can(Action.EDIT_OWN):
+        return None  # all or nothing: can_edit() already answers
+    home = ctx.home
+    unit = next((u for u in ctx.units if u.code == rec.unit_code), None)
+    if rec.unit_code == home.code or (unit is not None and unit.level == "thon" and unit.parent_code == home.code):
+        return None
+    return (f"Tài khoản “{actor.username}” ({ROLE.label(actor.role)}) chỉ được nhập, sửa dữ liệu của “{home.name}” "
+            f"và các thôn, bản trực thuộc; dữ liệu của “{rec.unit_name}” do đơn vị đó gửi lên.")
 
 
 class PeriodPicker(QWidget):
@@ -308,7 +327,8 @@ class RecordListPage(QWidget):
         if rec is None:
             return None
         self._forget_last_dialog()
-        dlg = RecordForm(self.ctx, self.kind_key, rec, self, read_only=not self.editable)
+        dlg = RecordForm(self.ctx, self.kind_key, rec, self,
+                         read_only=not self.editable or edit_refusal(self.ctx, rec) is not None)
         dlg.saved.connect(self._select_saved)
         self.last_dialog = dlg
         dlg.open()
@@ -318,6 +338,10 @@ class RecordListPage(QWidget):
         """Delete the selected record after asking."""
         rec = self.selected_record()
         if rec is not None and self.editable:
+            refusal = edit_refusal(self.ctx, rec)
+            if refusal is not None:
+                inform(self, refusal)
+                return
             confirm_and_delete(self.ctx, self, rec)
 
     def show_history(self) -> QWidget | None:
@@ -349,9 +373,11 @@ class RecordListPage(QWidget):
         menu = QMenu(self)
         if self.editable:
             menu.addAction("Thêm mới…", self.new_record)
-        if self.selected_record() is not None:
-            menu.addAction("Sửa…" if self.editable else "Xem…", self.open_selected)
-            if self.editable:
+        rec = self.selected_record()
+        if rec is not None:
+            changeable = self.editable and edit_refusal(self.ctx, rec) is None
+            menu.addAction("Sửa…" if changeable else "Xem…", self.open_selected)
+            if changeable:
                 menu.addAction("Xóa…", self.delete_selected)
             menu.addAction("Lịch sử thay đổi…", self.show_history)
         if not menu.isEmpty():
