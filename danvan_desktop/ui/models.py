@@ -22,6 +22,7 @@ from danvan_desktop.domain.kinds import ENVELOPE_LABELS, kind
 from danvan_desktop.domain.vnformat import fmt_change, fmt_date, fmt_int
 from danvan_desktop.services.accounts import AccountInfo
 from danvan_desktop.services.records import Record, RecordPage, RecordQuery, list_records
+from danvan_desktop.ui.table_models import RowsModel
 
 PAGE_SIZE = 200
 MAX_PAGES = 40  # pages kept in memory (8,000 rows); the view needs only the ones on screen
@@ -307,41 +308,15 @@ TABLE_MODELS: dict[str, type[RecordTableModel]] = {
 }
 
 
-class AccountTableModel(QAbstractTableModel):
+class AccountTableModel(RowsModel):
     """The office's accounts (admin screen)."""
 
     HEADERS = ("Tên đăng nhập", "Họ và tên", "Vai trò", "Xem dữ liệu tôn giáo", "Trạng thái")
     COL_USERNAME, COL_FULL_NAME, COL_ROLE, COL_RELIGION, COL_ACTIVE = range(5)
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[AccountInfo] = []
-
-    def set_rows(self, rows: list[AccountInfo]) -> None:
-        """Show another list of accounts."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
     def account(self, row: int) -> AccountInfo | None:
         """The account on a row."""
         return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        """One row per account."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        """Fixed columns."""
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Vietnamese column names."""
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell texts."""
@@ -356,15 +331,11 @@ class AccountTableModel(QAbstractTableModel):
         return None
 
 
-class IndicatorTableModel(QAbstractTableModel):
+class IndicatorTableModel(RowsModel):
     """Every indicator of SPEC §4: this period, the same period a year earlier, and the change."""
 
     HEADERS = ("Chỉ tiêu", "Kỳ này", "Cùng kỳ năm trước", "Tăng, giảm")
     COL_LABEL, COL_CURRENT, COL_PREVIOUS, COL_CHANGE = range(4)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[tuple[str, str, int | None, int | None]] = []  # (key, label, current, previous)
 
     def set_figures(self, current: dict[str, int], previous: dict[str, int], *, religion: bool) -> None:
         """Show a summary's two columns; group titles become heading rows."""
@@ -380,22 +351,6 @@ class IndicatorTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = rows
         self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        """Indicators and group headings."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        """Label, current, previous, change."""
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Vietnamese column names."""
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Figures in Vietnamese number format."""
