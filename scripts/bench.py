@@ -33,10 +33,10 @@ PY = sys.executable
 
 
 def rss_mb() -> float:
-    """Peak resident memory of this process in MB."""
-    import resource
+    """Peak resident memory of this process in MB (0 where the platform cannot tell)."""
+    from bench_memory import peak_rss_mb
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_rss_mb() or 0.0
 
 
 def best_of(fn: Any, n: int = 5) -> float:

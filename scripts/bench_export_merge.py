@@ -15,7 +15,6 @@ import argparse
 import datetime as dt
 import json
 import random
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -27,6 +26,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_memory import peak_rss_mb  # noqa: E402
 
 from danvan_desktop.domain import vocab as V  # noqa: E402
 from danvan_desktop.domain.kinds import KIND_BY_KEY  # noqa: E402
@@ -153,14 +155,8 @@ def build_merge_source(path: Path, packages: int, per_package: int) -> list[str]
 # ---- phases ------------------------------------------------------------------------------------------------
 
 def _rss_mb() -> float:
-    """This process's peak resident memory (VmHWM: unlike ru_maxrss it is not inherited across exec)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # macOS: bytes; Linux: KiB
+    """This process's peak resident memory in MB (0 where the platform cannot tell)."""
+    return peak_rss_mb() or 0.0
 
 
 def bench_export(work: Path, records: int) -> dict[str, float]:

@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from bench_memory import peak_rss_mb  # noqa: E402
+
 
 def reset_peak_rss() -> bool:
     """Reset the process's recorded peak resident memory (Linux only); True if it could."""
@@ -32,22 +34,6 @@ def reset_peak_rss() -> bool:
         return True
     except OSError:
         return False
-
-
-def peak_rss_mb() -> float | None:
-    """This process's peak resident memory in MB since start or the last reset (None if unknown)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    try:
-        import resource
-    except ImportError:
-        return None  # Windows
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024 if sys.platform != "darwin" else peak / 1024 / 1024  # Linux KB, macOS bytes
 
 
 def measure(db_path: Path, year: int) -> dict[str, float | int | None]:

@@ -24,6 +24,7 @@ from danvan_desktop.store.sqlite import integrity_ok
 
 DEFAULT_KEEP = 20
 AUTO_PREFIX = "tu-dong"
+DEFAULT_FOLDER = "sao-luu"  # beside the database file, unless the setting "backup_dir" says otherwise
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,22 @@ class BackupInfo:
 def backup_dir(db: Database) -> Path:
     """Where automatic backups go (setting 'backup_dir', else 'sao-luu' beside the database)."""
     configured = read_setting(db, "backup_dir")
-    return Path(configured) if configured else db.path.parent / "sao-luu"
+    return Path(configured) if configured else default_backup_dir(db.path)
+
+
+def default_backup_dir(db_path: Path) -> Path:
+    """The backup folder beside a database file (all that is known when the file cannot be opened)."""
+    return db_path.parent / DEFAULT_FOLDER
+
+
+def backup_candidates(db_path: Path) -> list[Path]:
+    """Backup files in the default folder beside a database: this file's own first, newest first."""
+    folder = default_backup_dir(db_path)
+    if not folder.is_dir():
+        return []
+    own = f"{AUTO_PREFIX}-{db_path.stem}-"
+    files = [p for p in folder.glob("*.db") if p.is_file()]
+    return sorted(files, key=lambda p: (p.name.startswith(own), p.stat().st_mtime), reverse=True)
 
 
 def _copy(src: sqlite3.Connection, dest: Path, progress: Callable[[int, int], None] | None) -> None:

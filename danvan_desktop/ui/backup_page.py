@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -30,7 +29,7 @@ from danvan_desktop.ui.i18n import ask, error_text, inform, show_failure, warn
 from danvan_desktop.ui.pages import HEADING_STYLE
 from danvan_desktop.ui.progress import ProgressRelay
 from danvan_desktop.ui.tasks import TaskFailure
-from danvan_desktop.ui.widgets import BusyDialog
+from danvan_desktop.ui.widgets import BusyDialog, hidden_progress_bar
 
 REASONS = {"thu-cong": "Sao lưu thủ công", "hang-ngay": "Tự động hằng ngày", "khi-dong": "Khi đóng chương trình",
            "truoc-tong-hop": "Trước khi tổng hợp dữ liệu", "truoc-khoi-phuc": "Trước khi khôi phục",
@@ -128,10 +127,7 @@ class BackupPage(QWidget):
             self.restore_button.setVisible(False)
             self.restore_file_button.setVisible(False)
 
-        self.bar = QProgressBar()
-        self.bar.setTextVisible(False)
-        self.bar.setMaximumHeight(16)
-        self.bar.setVisible(False)
+        self.bar = hidden_progress_bar()
         lay.addWidget(self.bar)
         self.relay = ProgressRelay(self.bar, self)
         self.status = QLabel()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from danvan_desktop.services.merge import ImportInfo
 from danvan_desktop.ui.i18n import ask, error_text, show_failure
@@ -21,6 +21,7 @@ from danvan_desktop.ui.merge_common import (
     selected_row,
 )
 from danvan_desktop.ui.tasks import TaskFailure
+from danvan_desktop.ui.widgets import hidden_progress_bar
 
 HASH_CHARS = 8
 
@@ -101,11 +102,7 @@ class ImportLedgerPanel(QWidget):
         self.summary = QLabel("Đang tải…")
         row.addWidget(self.summary, 1)
         lay.addLayout(row)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 0)
-        self.bar.setTextVisible(False)
-        self.bar.setMaximumHeight(16)
-        self.bar.setVisible(False)
+        self.bar = hidden_progress_bar(indeterminate=True)
         lay.addWidget(self.bar)
         self.status = StatusLine()
         lay.addWidget(self.status)

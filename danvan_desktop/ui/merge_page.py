@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -50,6 +49,7 @@ from danvan_desktop.ui.merge_common import (
 )
 from danvan_desktop.ui.merge_ledger import ImportLedgerPanel
 from danvan_desktop.ui.tasks import TaskFailure
+from danvan_desktop.ui.widgets import hidden_progress_bar
 
 NOT_MERGED = "Không tổng hợp được"
 
@@ -213,10 +213,7 @@ class PackagesPanel(QWidget):
         row.addWidget(self.apply_button)
         row.addStretch(1)
         lay.addLayout(row)
-        self.bar = QProgressBar()
-        self.bar.setTextVisible(False)
-        self.bar.setMaximumHeight(16)
-        self.bar.setVisible(False)
+        self.bar = hidden_progress_bar()
         lay.addWidget(self.bar)
         self.status = StatusLine()
         lay.addWidget(self.status)

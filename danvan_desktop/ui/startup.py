@@ -8,13 +8,14 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+# The setting "backup_dir" cannot be read from a damaged file: look in the default folder beside it.
+from danvan_desktop.services.backup import backup_candidates, default_backup_dir
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.errors import DatabaseDamaged
 from danvan_desktop.store.lock import DatabaseLock
 from danvan_desktop.ui.i18n import APP_TITLE, inform
 from danvan_desktop.ui.tasks import TaskRunner
 
-BACKUP_FOLDER = "sao-luu"  # beside the database file (the setting "backup_dir" cannot be read from a damaged file)
 MAX_CANDIDATES = 12  # each check reads the whole file: enough to skip a few bad ones, bounded on a full stick
 
 
@@ -29,18 +30,6 @@ def take_lock(path: Path) -> DatabaseLock:
     lock = DatabaseLock(path)
     lock.acquire()
     return lock
-
-
-def backup_candidates(db_path: Path) -> list[Path]:
-    """Backup files in the 'sao-luu' folder beside the database: this file's own first, newest first."""
-    folder = db_path.parent / BACKUP_FOLDER
-    if not folder.is_dir():
-        return []
-    from danvan_desktop.services.backup import AUTO_PREFIX
-
-    own = f"{AUTO_PREFIX}-{db_path.stem}-"
-    files = [p for p in folder.glob("*.db") if p.is_file()]
-    return sorted(files, key=lambda p: (p.name.startswith(own), p.stat().st_mtime), reverse=True)
 
 
 def latest_good_backup(db_path: Path) -> Path | None:
@@ -68,7 +57,7 @@ def recovery_box(db_path: Path, problem: str, candidate: Path | None) -> QMessag
         text += (f"Có bản sao lưu còn tốt lúc {_when(candidate)}:\n{candidate}\n\nKhôi phục từ bản sao lưu này? Những "
                  "gì nhập sau thời điểm đó sẽ không có. Tệp hỏng không bị xóa mà được đổi tên và giữ lại bên cạnh.")
     else:
-        text += (f"Không tìm thấy bản sao lưu nào còn tốt trong thư mục “{db_path.parent / BACKUP_FOLDER}”. Nếu có bản "
+        text += (f"Không tìm thấy bản sao lưu nào còn tốt trong thư mục “{default_backup_dir(db_path)}”. Nếu có bản "
                  "sao lưu ở nơi khác (ổ USB), hãy chọn tệp đó. Tệp hỏng không bị xóa.")
     box = QMessageBox(QMessageBox.Icon.Warning, APP_TITLE, text, QMessageBox.StandardButton.NoButton)
     restore = box.addButton("Khôi phục bản sao lưu này", QMessageBox.ButtonRole.AcceptRole) if candidate else None
@@ -131,7 +120,7 @@ def open_or_recover(runner: TaskRunner, path: Path, parent: QWidget | None = Non
         answer = ask_recovery(path, problem, candidate)
         if answer == "quit":
             return None
-        source = candidate if answer == "restore" else choose_backup_file(path.parent / BACKUP_FOLDER)
+        source = candidate if answer == "restore" else choose_backup_file(default_backup_dir(path))
         if source is None:
             continue
         chosen = source

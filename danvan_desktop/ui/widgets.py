@@ -470,3 +470,14 @@ def make_editor(ctx: Any, f: Field) -> QWidget:
         case FieldType.UNITS:
             return UnitsField(ctx.units, f.label)
     raise AssertionError(f.type)
+
+
+def hidden_progress_bar(*, indeterminate: bool = False) -> QProgressBar:
+    """The thin progress bar the work screens show under their buttons while something runs."""
+    bar = QProgressBar()
+    if indeterminate:
+        bar.setRange(0, 0)
+    bar.setTextVisible(False)
+    bar.setMaximumHeight(16)
+    bar.setVisible(False)
+    return bar

@@ -16,31 +16,15 @@ from danvan_desktop.services.merge import apply_package, list_imports, preview_p
 from danvan_desktop.services.records import add_record
 from tests.integration.test_package_support import (
     ADMIN,
-    DISTRICT,
-    PROVINCE,
     Q1,
     commune,
     edit_cells,
     libreoffice_resave,
     needs_soffice,
-    office,
     record_state,
     seed,
     set_meta,
 )
-
-
-@pytest.fixture
-def setup(tmp_path):
-    """Commune X1 (seeded) with its Q1 package, and district 105's office."""
-    x1 = commune(tmp_path, "X1")
-    seed(x1, "X1")
-    package = tmp_path / "X1.xlsx"
-    export_package(x1, ADMIN, Q1, package)
-    district = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
-    yield x1, package, district
-    x1.close()
-    district.close()
 
 
 def refused(district, path, reason: str, words: str) -> None:

@@ -12,29 +12,14 @@ from danvan_desktop.services.signing import fingerprint, own_fingerprint, truste
 from tests.integration.test_merge_refusals import refused
 from tests.integration.test_package_support import (
     ADMIN,
-    DISTRICT,
-    PROVINCE,
     Q1,
     canonical_checksum,
     commune,
     edit_cells,
-    office,
     record_state,
     seed,
     set_meta,
 )
-
-
-@pytest.fixture
-def setup(tmp_path):
-    x1 = commune(tmp_path, "X1")
-    seed(x1, "X1")
-    package = tmp_path / "X1.xlsx"
-    export_package(x1, ADMIN, Q1, package)
-    district = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
-    yield x1, package, district
-    x1.close()
-    district.close()
 
 
 def test_an_unsigned_package_is_refused(setup):
