@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 WINDOWS = os.name == "nt"
 PY = VENV / ("Scripts/python.exe" if WINDOWS else "bin/python")
+CONSTRAINTS = ROOT / "constraints.txt"
 
 # Debian packages Qt needs to open a window (PLATFORM-NOTES.md), fonts with every Vietnamese glyph,
 # and the real readers the tests use on produced files (pdftotext, LibreOffice).
@@ -74,12 +75,14 @@ def ensure_venv() -> None:
         say("Tạo môi trường Python .venv")
         venv.EnvBuilder(with_pip=True).create(VENV)
     stamp = VENV / ".danvan-installed"
-    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == want:
         return
     say("Cài các gói Python (lần đầu mất vài phút)")
     subprocess.run([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
-    subprocess.run([str(PY), "-m", "pip", "install", "-q", "-e", f"{ROOT}[test]"], check=True)
+    # The versions the suite last passed with (constraints.txt): a new release upstream changes nothing unseen.
+    subprocess.run([str(PY), "-m", "pip", "install", "-q", "-c", str(CONSTRAINTS), "-e", f"{ROOT}[test]"],
+                   check=True)
     stamp.write_text(want)
 
 
@@ -95,6 +98,9 @@ def main(argv: list[str]) -> int:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
         lint = [p for p in ("danvan_desktop", "tests", "scripts", "build", "dev.py") if (ROOT / p).exists()]
         r = subprocess.run([str(PY), "-m", "ruff", "check", *lint], cwd=ROOT, env=env)
+        if r.returncode:
+            return r.returncode
+        r = subprocess.run([str(PY), "-m", "mypy", "danvan_desktop"], cwd=ROOT, env=env)
         if r.returncode:
             return r.returncode
         return subprocess.run([str(PY), "-m", "pytest", "-q", *argv[1:]], cwd=ROOT, env=env).returncode

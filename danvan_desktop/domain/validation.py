@@ -159,9 +159,9 @@ def check_record(kind: RecordKind, raw: Mapping[str, object], *, partial: bool =
     for r in kind.rules:
         if r.a in bad or r.b in bad:
             continue
-        e = _check_rule(kind, r, values)
-        if e:
-            errors.append(e)
+        broken = _check_rule(kind, r, values)
+        if broken:
+            errors.append(broken)
     if errors:
         raise ValidationError(errors)
     return values

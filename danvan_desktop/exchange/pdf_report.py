@@ -645,9 +645,9 @@ class _Builder:
             # Room for the title, a two-line header and two rows, else a new page. keepWithNext would
             # wrap the whole table in a KeepTogether and push any table longer than the rest of the page
             # to a fresh one.
-            row = 2 * size * 1.15 + 2 * pad
+            row_h = 2 * size * 1.15 + 2 * pad
             title_h = title.wrap(self.width, 10**6)[1] + s.paragraph_space_pt + 4
-            out.append(CondPageBreak(title_h + 3 * row))
+            out.append(CondPageBreak(title_h + 3 * row_h))
             out.append(title)
         out.append(table)
         out.append(Spacer(1, s.paragraph_space_pt))

@@ -66,7 +66,8 @@ def search_catalogue(query: str, *, limit: int = 50, level: str | None = None) -
     """Units whose name, province or code contains every word of the query, ignoring marks and case."""
     phrase = fold(query)
     words = phrase.split()
-    own, other = [], []
+    own: list[CatalogueUnit] = []
+    other: list[CatalogueUnit] = []
     for name, text, u in _folded():
         if level and u.level != level:
             continue

@@ -339,7 +339,7 @@ def _order(kind: RecordKind, q: RecordQuery) -> list[Any]:
         col = t.c[kind.event_field] if kind.event_field else t.c.sort_key
     desc = q.descending if q.sort else bool(kind.event_field)
     # rowid breaks ties: it is the tail of every index, so the whole ORDER BY can follow one index.
-    rowid = literal_column(f"{t.name}.rowid")
+    rowid: Any = literal_column(f"{t.name}.rowid")
     return [col.desc(), rowid.desc()] if desc else [col.asc(), rowid.asc()]
 
 
@@ -374,7 +374,7 @@ def list_keys(db: Database, actor: Actor, kind_key: str, q: RecordQuery | None =
     q = q or RecordQuery()
     t = RECORD_TABLES[k.key]
     with db.reader() as s:
-        stmt = select(literal_column(f"{t.name}.rowid")).select_from(t).where(*_conditions(s, k, q))
+        stmt: Any = select(literal_column(f"{t.name}.rowid")).select_from(t).where(*_conditions(s, k, q))
         return list(s.scalars(stmt.order_by(*_order(k, q))))
 
 
@@ -382,7 +382,7 @@ def get_by_keys(db: Database, actor: Actor, kind_key: str, keys: list[int]) -> l
     """The records with these row keys, in the order given (missing ones left out)."""
     k = _check_list(actor, kind_key)
     t = RECORD_TABLES[k.key]
-    rowid = literal_column(f"{t.name}.rowid")
+    rowid: Any = literal_column(f"{t.name}.rowid")
     found: dict[int, Record] = {}
     with db.reader() as s:
         for i in range(0, len(keys), 500):  # SQLite's bound-parameter limit

@@ -8,6 +8,8 @@ frozen dataclasses, never ORM objects.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -122,7 +124,7 @@ class ImportLog(Base):
     counts: Mapped[str] = mapped_column(Text, default="{}")  # JSON
 
 
-_COLUMN_TYPES = {
+_COLUMN_TYPES: dict[FieldType, Callable[[], Any]] = {
     FieldType.TEXT: Text,
     FieldType.LONGTEXT: Text,
     FieldType.INT: Integer,

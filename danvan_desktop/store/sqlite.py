@@ -74,7 +74,7 @@ def fts_condition(table: Any, words: list[str]) -> Any:
         return None
     query = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
     fts = sql_table(f"{table.name}_fts")
-    matches = select(literal_column("rowid")).select_from(fts).where(
+    matches: Any = select(literal_column("rowid")).select_from(fts).where(
         text(f"{table.name}_fts MATCH :q").bindparams(q=query))
     return literal_column(f"{table.name}.rowid").in_(matches)
 
