@@ -1,8 +1,9 @@
 """Build the one-folder program build/dist/danvan/ with PyInstaller: `python build/build.py` (same on Windows).
 
-Needs the project installed with its build tool in the running Python (`pip install -e .[build]`, or
-`.[test]`, which includes PyInstaller). Options: `--if-stale` skips the build when the last one was made
-from the same sources and libraries; `--clean` empties PyInstaller's cache first.
+Needs the project installed with its build tool in the running Python (`pip install -c constraints.txt
+-e .[build]`, or `.[test]`, which includes PyInstaller), at the versions of constraints.txt (checked).
+Options: `--if-stale` skips the build when the last one was made from the same sources and libraries;
+`--clean` empties PyInstaller's cache first.
 """
 
 from __future__ import annotations
@@ -32,8 +33,33 @@ SOURCES = [("danvan_desktop", "*.py"), ("db", "*"), ("resources", "*"), ("build"
            ("build", "entry.py"), ("build", "build.py"), (".", "pyproject.toml")]
 DISTRIBUTIONS = ["PySide6-Essentials", "shiboken6", "SQLAlchemy", "alembic", "Mako", "openpyxl", "et_xmlfile",
                  "defusedxml", "lxml", "reportlab", "pillow", "Babel", "argon2-cffi", "argon2-cffi-bindings",
-                 "cffi", "platformdirs", "filelock", "vietnam-provinces", "pypdfium2", "pyinstaller",
-                 "pyinstaller-hooks-contrib"]
+                 "cffi", "platformdirs", "filelock", "vietnam-provinces", "pypdfium2", "python-calamine",
+                 "python-docx", "pyinstaller", "pyinstaller-hooks-contrib"]
+CONSTRAINTS = ROOT / "constraints.txt"
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def drift_from_constraints() -> list[str]:
+    """Installed libraries whose version is not the one in constraints.txt (what the suite passed with)."""
+    pinned: dict[str, str] = {}
+    for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "==" in line:
+            name, version = line.split("==", 1)
+            pinned[_normal(name)] = version.strip()
+    out = []
+    for name in DISTRIBUTIONS:
+        want = pinned.get(_normal(name))
+        try:
+            have = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            have = "-"
+        if want is not None and have != want:
+            out.append(f"{name} {have} (constraints.txt: {want})")
+    return out
 
 
 def executable() -> Path:
@@ -107,6 +133,12 @@ def main(argv: list[str] | None = None) -> int:
         import PyInstaller  # noqa: F401
     except ImportError:
         print("PyInstaller is not installed in this Python: pip install -e .[build]", file=sys.stderr)
+        return 2
+    drift = drift_from_constraints()
+    if drift:
+        # The program would ship libraries the tests never ran with.
+        print("Installed libraries differ from constraints.txt: " + "; ".join(drift), file=sys.stderr)
+        print("Run: pip install -c constraints.txt -e .[build]", file=sys.stderr)
         return 2
     from contextlib import nullcontext
 
