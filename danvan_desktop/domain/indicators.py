@@ -91,3 +91,8 @@ ACTOR_LABELS: dict[str, str] = {
 def actor_of(body: str) -> str | None:
     """The actor a body belongs to (None for bodies outside the four: bcd_ton_giao, khac)."""
     return next((a for a, bodies in ACTORS.items() if body in bodies), None)
+
+
+def by_actor(indicators: dict[str, int], prefix: str) -> dict[str, int]:
+    """Per-body figures (prefix "meetings.by_organizer", …) added up per actor, in ACTORS order."""
+    return {a: sum(indicators[f"{prefix}.{b}"] for b in bodies) for a, bodies in ACTORS.items()}
