@@ -112,9 +112,10 @@ def completeness(db: Database, actor: Actor, period: Period, today: dt.date | No
         for y, m in period.months():
             first = max(dt.date(y, m, 1), period.start)
             last = min((dt.date(y + (m == 12), m % 12 + 1, 1) - _DAY), period.end)
-            got = _covered(spans, first, last)
+            # A month still running is delivered as far as it has gone (packages never cover later days).
+            got = _covered(spans, first, min(last, today) if first <= today else last)
             months.append(MonthStatus(y, m, got, not got and last < today))
-        delivered = _covered(spans, period.start, period.end)
+        delivered = all(ms.delivered for ms in months)
         last_import = max((r.at for r in mine), default=None)
         out.append(UnitCompleteness(u.code, u.name, u.level, delivered, last_import,
                                     any(ms.late for ms in months), tuple(months), len(mine)))
