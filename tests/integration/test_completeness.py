@@ -125,3 +125,19 @@ def test_a_year_package_exported_on_24_november_delivers_january_to_november(dis
     x3 = by_code(completeness(district, ADMIN, year, jan5))["X3"]
     assert x3.delivered and not x3.late
     x3db.close()
+
+
+def test_a_delivered_package_is_data_for_the_comparison_even_without_records(district, tmp_path, monkeypatch):
+    from danvan_desktop.services.summary import summarize
+
+    quiet = commune(tmp_path, "X1")  # a commune that did nothing in 2025 and said so
+    apply_package(district, ADMIN, export_at(quiet, parse_period("2025"), tmp_path / "x1.xlsx",
+                                             dt.datetime(2025, 11, 24, 3), monkeypatch))
+    quiet.close()
+    after = dt.date(2026, 12, 31)
+    q1 = summarize(district, ADMIN, parse_period("2026-Q1"), today=after)
+    assert q1.previous.indicators["meetings.total"] == 0 and q1.comparable  # zeros that were reported
+    assert summarize(district, ADMIN, parse_period("2026-Q1"), "X1", today=after).comparable
+    assert not summarize(district, ADMIN, parse_period("2026-Q1"), "X2", today=after).comparable  # X2 sent nothing
+    # The package was exported on 24/11/2025: it says nothing of December 2025.
+    assert not summarize(district, ADMIN, parse_period("2026-12"), today=after).comparable
