@@ -46,3 +46,17 @@ def test_with_data_a_year_before_the_change_is_stated(commune):
     meeting(commune, "06/03/2022")
     doc = build_report(commune, ADMIN, Period.year(2023), issued_on=date(2024, 1, 10))
     assert "tăng 1 hội nghị và 100 lượt người tham dự so với năm 2022" in " ".join(texts(doc))
+
+
+def test_a_running_year_is_compared_with_the_same_days_of_the_year_before(commune):
+    from danvan_desktop.exchange.report import _Compare
+    from danvan_desktop.services.summary import summarize
+
+    meeting(commune, "05/02/2023")
+    meeting(commune, "06/02/2022")
+    meeting(commune, "06/10/2022")  # after 30/06/2022: outside the comparison of 2023 as of 30/06/2023
+    s = summarize(commune, ADMIN, Period.year(2023), today=date(2023, 6, 30))
+    cmp = _Compare.for_summary(s)
+    assert cmp.name == "cùng kỳ năm 2022"
+    assert cmp.change((s.change("meetings.total"), "hội nghị")) == "bằng cùng kỳ năm 2022"
+    assert _Compare.for_summary(summarize(commune, ADMIN, Period.year(2023))).name == "năm 2022"
