@@ -23,6 +23,8 @@ from danvan_desktop.services.units import UnitInfo, home, resolve_unit
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import RECORD_TABLES, ImportLog, PackageImport, Unit
 
+Span = tuple[dt.date, dt.date]  # first and last day, both counted
+
 
 @dataclass(frozen=True)
 class Figures:
@@ -112,9 +114,6 @@ def _sum_per_value(out_keys: list[str], cols: list[Any], prefix: str, vocab: V.V
     for key in vocab.keys:
         out_keys.append(f"{prefix}.{key}")
         cols.append(func.coalesce(func.sum(case((column == key, amount), else_=0)), 0))
-
-
-Span = tuple[dt.date, dt.date]
 
 
 def _table_figures(s: Session, table: str, date_col: str | None, span: Span | None,
