@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import json
 import os
@@ -160,22 +161,35 @@ def cmd_summary(args: argparse.Namespace) -> int:
     """Print the summary of a period."""
     from danvan_desktop.domain.indicators import INDICATORS
     from danvan_desktop.domain.periods import parse_period
-    from danvan_desktop.domain.vnformat import fmt_int
+    from danvan_desktop.domain.vnformat import fmt_date, fmt_int
     from danvan_desktop.services.summary import summarize
 
     period = parse_period(args.period)
+    as_of = _day(args.as_of, "--as-of") if args.as_of else None
     db = _open(args)
     actor = _actor(args, db)
-    summary = summarize(db, actor, period, args.unit)
+    summary = summarize(db, actor, period, args.unit, as_of=as_of)
     if args.json:
         _print_json(summary.as_json())
         return EXIT_OK
-    print(f"{summary.unit.name} — {period.label_vi} (so với {summary.previous.period.label_vi})")
+    cur_f, prev_f = summary.current, summary.previous
+    versus = (f"so với cùng kỳ {prev_f.period.label_vi} đến ngày {fmt_date(prev_f.until)}" if summary.comparable
+              else "chưa có số liệu cùng kỳ để so sánh")
+    print(f"{summary.unit.name} — {period.label_vi}, số liệu đến ngày {fmt_date(cur_f.as_of)} ({versus})")
     for ind in INDICATORS:
-        cur, prev = summary.current.indicators[ind.key], summary.previous.indicators[ind.key]
+        cur, prev = cur_f.indicators[ind.key], prev_f.indicators[ind.key]
         if cur or prev:
-            print(f"  {ind.label}: {fmt_int(cur)} (cùng kỳ: {fmt_int(prev)})")
+            print(f"  {ind.label}: {fmt_int(cur)}" + (f" (cùng kỳ: {fmt_int(prev)})" if summary.comparable else ""))
     return EXIT_OK
+
+
+def _day(text: str, option: str) -> dt.date:
+    """A YYYY-MM-DD day given on the command line, or a Vietnamese refusal naming the option."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(f"Ngày “{text}” của {option} không hợp lệ; viết theo dạng NNNN-TT-NN, "
+                       "ví dụ 2026-11-24.") from None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -202,8 +216,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _local_time(at: Any) -> str:
     """A stored UTC time as the office's clock shows it."""
-    import datetime as dt
-
     if at is None:
         return "không rõ"
     return at.replace(tzinfo=dt.UTC).astimezone().strftime("%d/%m/%Y %H:%M")
@@ -365,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("summary", help="số liệu tổng hợp của một kỳ")
     s.add_argument("--period", required=True, metavar="KỲ")
     s.add_argument("--unit", metavar="MÃ")
+    s.add_argument("--as-of", metavar="NGÀY", help="ngày chốt số liệu (NNNN-TT-NN)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_summary)
 

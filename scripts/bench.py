@@ -127,18 +127,19 @@ SELECT
  (SELECT sum(participants) FROM meeting WHERE deleted=0 AND date BETWEEN :a AND :b),
  (SELECT sum(women) FROM meeting WHERE deleted=0 AND date BETWEEN :a AND :b),
  (SELECT sum(ethnic_minority) FROM meeting WHERE deleted=0 AND date BETWEEN :a AND :b),
- (SELECT group_concat(k || '=' || n) FROM (SELECT kind k, count(*) n FROM meeting
-    WHERE deleted=0 AND date BETWEEN :a AND :b GROUP BY kind)),
- (SELECT group_concat(k || '=' || n) FROM (SELECT type || '/' || status || '/' || field k, count(*) n FROM petition
-    WHERE deleted=0 AND received_date BETWEEN :a AND :b GROUP BY type, status, field)),
- (SELECT count(*) FROM petition WHERE deleted=0 AND received_date <= :b AND deadline < :b
-    AND NOT (status = 'da_giai_quyet' AND resolved_date <= :b)),
- (SELECT group_concat(k || '=' || n) FROM (SELECT kind || '/' || follow_up k, count(*) n FROM monitoring
-    WHERE deleted=0 AND start_date BETWEEN :a AND :b GROUP BY kind, follow_up)),
+ (SELECT group_concat(k || '=' || n || '/' || p) FROM (SELECT kind || '/' || coalesce(organizer, '') k, count(*) n,
+    coalesce(sum(participants), 0) p FROM meeting WHERE deleted=0 AND date BETWEEN :a AND :b GROUP BY kind, organizer)),
+ (SELECT group_concat(k || '=' || n || '/' || r) FROM (SELECT type || '/' || status || '/' || field k, count(*) n,
+    sum(status IN ('giai_trinh', 'da_giai_quyet') AND (resolved_date IS NULL OR resolved_date <= :b)) r
+    FROM petition WHERE deleted=0 AND received_date BETWEEN :a AND :b GROUP BY type, status, field)),
+ (SELECT count(*) FROM petition WHERE deleted=0 AND type = 'kien_nghi' AND deadline < :b
+    AND NOT (status IN ('giai_trinh', 'da_giai_quyet') AND (resolved_date IS NULL OR resolved_date <= :b))),
+ (SELECT group_concat(k || '=' || n) FROM (SELECT kind || '/' || follow_up || '/' || coalesce(lead_body, '') k,
+    count(*) n FROM monitoring WHERE deleted=0 AND start_date BETWEEN :a AND :b GROUP BY kind, follow_up, lead_body)),
  (SELECT group_concat(k || '=' || n) FROM (SELECT registration k, count(*) n, sum(followers) f
     FROM religious_site WHERE deleted=0 GROUP BY registration)),
- (SELECT group_concat(k || '=' || n) FROM (SELECT result k, count(*) n FROM religious_check
-    WHERE deleted=0 AND date BETWEEN :a AND :b GROUP BY result)),
+ (SELECT group_concat(k || '=' || n) FROM (SELECT result || '/' || coalesce(checking_body, '') k, count(*) n
+    FROM religious_check WHERE deleted=0 AND date BETWEEN :a AND :b GROUP BY result, checking_body)),
  (SELECT group_concat(k || '=' || n) FROM (SELECT registrant_kind || '/' || field || '/' || status k, count(*) n
     FROM model WHERE deleted=0 AND registered_date BETWEEN :a AND :b GROUP BY registrant_kind, field, status)),
  (SELECT group_concat(k || '=' || n) FROM (SELECT registrant_kind k, count(*) n FROM model

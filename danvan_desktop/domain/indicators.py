@@ -35,21 +35,25 @@ def _each(prefix: str, vocab: Vocabulary, label: str) -> list[Indicator]:
 def _build() -> tuple[Indicator, ...]:
     out: list[Indicator] = [Indicator("meetings.total", "Tổng số hội nghị", "meetings")]
     out += _each("meetings.by_kind", V.MEETING_KIND, "Hội nghị")
+    out += _each("meetings.by_organizer", V.BODY, "Cơ quan tổ chức")
     out += [
         Indicator("meetings.participants", "Lượt người tham dự", "meetings"),
         Indicator("meetings.women", "Trong đó nữ", "meetings"),
         Indicator("meetings.ethnic_minority", "Trong đó người DTTS", "meetings"),
-        Indicator("petitions.total", "Tổng số ý kiến, kiến nghị", "petitions"),
     ]
+    out += _each("meetings.participants_by_kind", V.MEETING_KIND, "Lượt người tham dự")
+    out += [Indicator("petitions.total", "Tổng số ý kiến, kiến nghị", "petitions")]
     out += _each("petitions.by_type", V.PETITION_TYPE, "Loại")
     out += _each("petitions.by_status", V.PETITION_STATUS, "Tình trạng")
     out += _each("petitions.by_field", V.PETITION_FIELD, "Lĩnh vực")
     out += [
+        Indicator("petitions.answered", "Đã trả lời (giải trình, làm rõ hoặc giải quyết)", "petitions"),
         Indicator("petitions.overdue", "Kiến nghị quá hạn chưa giải quyết", "petitions"),
         Indicator("monitoring.total", "Tổng số cuộc giám sát, kiểm tra", "monitoring"),
     ]
     out += _each("monitoring.by_kind", V.MONITORING_KIND, "Hình thức")
     out += _each("monitoring.by_follow_up", V.FOLLOW_UP, "Khắc phục")
+    out += _each("monitoring.by_lead_body", V.BODY, "Cơ quan chủ trì")
     out += [Indicator("religious_sites.total", "Tổng số điểm nhóm, cơ sở tôn giáo", "religious_sites")]
     out += _each("religious_sites.by_registration", V.REGISTRATION, "Đăng ký")
     out += [
@@ -57,6 +61,7 @@ def _build() -> tuple[Indicator, ...]:
         Indicator("religious_checks.total", "Tổng số cuộc kiểm tra tôn giáo", "religious_checks"),
     ]
     out += _each("religious_checks.by_result", V.CHECK_RESULT, "Kết quả")
+    out += _each("religious_checks.by_body", V.BODY, "Cơ quan kiểm tra")
     out += _each("models.registered", V.REGISTRANT_KIND, "Đăng ký mô hình")
     out += _each("models.by_field", V.MODEL_FIELD, "Lĩnh vực")
     out += _each("models.recognized", V.REGISTRANT_KIND, "Được công nhận điển hình")
@@ -67,3 +72,27 @@ def _build() -> tuple[Indicator, ...]:
 INDICATORS: tuple[Indicator, ...] = _build()
 INDICATOR_KEYS: tuple[str, ...] = tuple(i.key for i in INDICATORS)
 LABELS: dict[str, str] = {i.key: i.label for i in INDICATORS}
+
+# The actors of the political system a report speaks of (SPEC §4), each with the bodies (3.6) it groups.
+ACTORS: dict[str, tuple[str, ...]] = {
+    "cap_uy": ("cap_uy", "ban_dan_van"),
+    "chinh_quyen": ("hdnd", "ubnd"),
+    "mttq_doan_the": ("mttq", "hoi_lhpn", "hoi_nong_dan", "hoi_ccb", "doan_tn", "cong_doan"),
+    "luc_luong_vu_trang": ("cong_an", "quan_su"),
+}
+ACTOR_LABELS: dict[str, str] = {
+    "cap_uy": "Cấp ủy",
+    "chinh_quyen": "Chính quyền",
+    "mttq_doan_the": "Mặt trận Tổ quốc và các đoàn thể",
+    "luc_luong_vu_trang": "Lực lượng vũ trang",
+}
+
+
+def actor_of(body: str) -> str | None:
+    """The actor a body belongs to (None for bodies outside the four: bcd_ton_giao, khac)."""
+    return next((a for a, bodies in ACTORS.items() if body in bodies), None)
+
+
+def by_actor(indicators: dict[str, int], prefix: str) -> dict[str, int]:
+    """Per-body figures (prefix "meetings.by_organizer", …) added up per actor, in ACTORS order."""
+    return {a: sum(indicators[f"{prefix}.{b}"] for b in bodies) for a, bodies in ACTORS.items()}

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-__all__ = ["KINDS", "MAX_YEAR", "MIN_YEAR", "Period", "PeriodError", "parse_period"]
+__all__ = ["KINDS", "MAX_YEAR", "MIN_YEAR", "Period", "PeriodError", "parse_period", "year_earlier"]
 
 MIN_YEAR = 1900
 MAX_YEAR = 2999
@@ -53,6 +53,11 @@ def _shift_year(d: date, years: int) -> date:
         return d.replace(year=d.year + years)
     except ValueError:
         return d.replace(year=d.year + years, day=28)
+
+
+def year_earlier(d: date) -> date:
+    """The same calendar day one year earlier (29 February becomes 28 February): the comparison's cut."""
+    return _shift_year(d, -1)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from danvan_desktop.domain.kinds import KINDS
 from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.text import sort_key
+from danvan_desktop.domain.vnformat import fmt_date
 from danvan_desktop.domain.vocab import BOOLEAN, ROLE
 from danvan_desktop.exchange.package_format import (
     FORMAT,
@@ -55,9 +56,10 @@ from danvan_desktop.exchange.package_format import (
 from danvan_desktop.exchange.xlsx_safety import MAX_CELL_CHARS, excel_length, needs_text_guard, ooxml_escape
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
+from danvan_desktop.services.completeness import local_day
 from danvan_desktop.services.errors import PermissionDenied, Refused
 from danvan_desktop.services.signing import fingerprint, sign
-from danvan_desktop.services.summary import figures
+from danvan_desktop.services.summary import Figures, as_of_day, both_figures
 from danvan_desktop.services.units import ancestry, home, resolve_unit
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import RECORD_TABLES, SCHEMA_VERSION, Unit, utcnow
@@ -355,6 +357,11 @@ def _units_below(s: Session, root: Unit) -> list[UnitRow]:
             for u in ordered]
 
 
+def _until(f: Figures) -> str:
+    """", đến ngày 24/11/2026" when the figures stop before the period's end, else ""."""
+    return f", đến ngày {fmt_date(f.until)}" if f.until < f.period.end else ""
+
+
 def _meta_rows(root: Unit, anc: list[Any], period: Period, now: dt.datetime, actor: Actor,
                counts: dict[str, int], units: int, deleted: int, titles: dict[str, str]) -> list[list[Any]]:
     rows: list[list[Any]] = [
@@ -419,7 +426,8 @@ def export_package(db: Database, actor: Actor, period: Period, out_path: Path | 
             if counts[k.key]:
                 _check_lengths(s, k, u, period)
         units = _units_below(s, u)
-        current, previous = figures(s, u, period), figures(s, u, period.previous_year())
+        # Figures as of the export day when the period is still running, cut at the same day a year earlier.
+        current, previous = both_figures(s, u, period, as_of_day(period, today=local_day(now)))
         titles = {k.key: sheet_title(k) for k in KINDS}
         total = sum(counts.values())
         done = 0
@@ -439,8 +447,9 @@ def export_package(db: Database, actor: Actor, period: Period, out_path: Path | 
             for row in _meta_rows(u, anc, period, now, actor, counts, len(units), deleted, titles):
                 _simple_row(meta, h, row)
 
-            labels = {"current": f"Kỳ này ({period.label_vi})",
-                      "previous": f"Cùng kỳ năm trước ({previous.period.label_vi})"}
+            labels = {"current": f"Kỳ này ({period.label_vi}{_until(current)})",
+                      "previous": f"Cùng kỳ năm trước ({previous.period.label_vi}{_until(previous)})"
+                                  + ("" if previous.has_data else ": chưa có số liệu")}
             summ = _SheetWriter(wb, SUMMARY_SHEET, SUMMARY_COLUMNS, labels, {"change": _CHANGE_FORMAT})
             h.section("summary")
             h.row([c.key for c in SUMMARY_COLUMNS])

@@ -254,21 +254,31 @@ def save_report_settings(db: Database, actor: Actor, settings: Mapping[str, Any]
 # ---------------------------------------------------------------- sentences
 
 
+NO_COMPARISON = "chưa có số liệu cùng kỳ để so sánh"
+
+
 @dataclass(frozen=True)
 class _Compare:
     """How the same period one year earlier is named in sentences: "năm 2025" or "cùng kỳ năm 2025"."""
 
     name: str
+    comparable: bool = True  # False: the earlier span holds no data, so nothing rose or fell against it
 
     @classmethod
-    def of(cls, period: Period) -> _Compare:
-        """Name the previous-year period of a report period."""
+    def of(cls, period: Period, comparable: bool = True, cut: bool = False) -> _Compare:
+        """Name the previous-year period of a report period (a year cut before its end is a "cùng kỳ")."""
         prev = period.previous_year()
-        if period.kind == "year":
-            return cls(f"năm {prev.start.year}")
+        if period.kind == "year" and not cut:
+            return cls(f"năm {prev.start.year}", comparable)
         if prev.start.year != prev.end.year:
-            return cls("cùng kỳ năm trước")
-        return cls(f"cùng kỳ năm {prev.start.year}")
+            return cls("cùng kỳ năm trước", comparable)
+        return cls(f"cùng kỳ năm {prev.start.year}", comparable)
+
+    @classmethod
+    def for_summary(cls, summary: Summary) -> _Compare:
+        """How a summary's comparison is named, and whether one may be stated at all (SPEC §4)."""
+        cur = summary.current
+        return cls.of(cur.period, summary.comparable, cut=cur.until < cur.period.end)
 
     def versus(self) -> str:
         """Return "so với cùng kỳ năm 2025"."""
@@ -284,6 +294,8 @@ class _Compare:
 
     def change(self, *items: tuple[int, str]) -> str:
         """Describe (delta, noun) items: "tăng 28 tập thể và 45 cá nhân so với năm 2021"."""
+        if not self.comparable:
+            return NO_COMPARISON
         deltas = [d for d, _ in items]
         if all(d == 0 for d in deltas):
             return self.same()
@@ -330,10 +342,11 @@ class _Writer:
 
     def __init__(self, summary: Summary):
         """Keep the figures of both periods and how the earlier one is named."""
+        self.summary = summary
         self.cur = summary.current.indicators
         self.prev = summary.previous.indicators
         self.period = summary.current.period
-        self.cmp = _Compare.of(self.period)
+        self.cmp = _Compare.for_summary(summary)
 
     def d(self, key: str) -> int:
         """Change of one indicator against the previous year."""
@@ -411,15 +424,17 @@ class _Writer:
         return first + ("; " + "; ".join(rest) if rest else "") + "."
 
     def _overdue(self) -> str:
-        """The backlog of petitions past their deadline at the end of the period."""
+        """The backlog of kiến nghị past their deadline at the as-of day."""
         n, before = self.cur["petitions.overdue"], self.prev["petitions.overdue"]
-        when = f"Tính đến ngày {fmt_date(self.period.end)}"
+        when = f"Tính đến ngày {fmt_date(self.summary.current.as_of)}"
         if n == 0:
             return f"{when}, không có kiến nghị quá hạn chưa được giải quyết."
+        if not self.cmp.comparable:
+            return f"{when}, còn {fmt_int(n)} kiến nghị quá hạn chưa được giải quyết ({NO_COMPARISON})."
         # The backlog is a stock at a date, not a flow: compare with the same date a year earlier.
-        prev_end = fmt_date(self.period.previous_year().end)
+        prev_day = fmt_date(self.summary.previous.as_of)
         change = ("bằng" if n == before else f"{'tăng' if n > before else 'giảm'} {fmt_int(abs(n - before))}")
-        return f"{when}, còn {fmt_int(n)} kiến nghị quá hạn chưa được giải quyết ({change} so với ngày {prev_end})."
+        return f"{when}, còn {fmt_int(n)} kiến nghị quá hạn chưa được giải quyết ({change} so với ngày {prev_day})."
 
     def monitoring(self) -> list[Block]:
         """III. Supervision, inspection, surveys."""
@@ -539,7 +554,7 @@ def _indicator_table(summary: Summary, cmp: _Compare, settings: LayoutSettings) 
             rows.append((_ROMAN[group_no], GROUPS[ind.group], "", "", ""))
             group_no += 1
         prefix, sep, item = ind.label.partition(": ")
-        compare = ind.group not in _NO_COMPARISON_GROUPS
+        compare = ind.group not in _NO_COMPARISON_GROUPS and cmp.comparable
         figures = (fmt_int(cur[ind.key]),
                    fmt_int(prev[ind.key]) if compare else "",
                    _signed(cur[ind.key] - prev[ind.key]) if compare else "")
@@ -560,7 +575,8 @@ def _indicator_table(summary: Summary, cmp: _Compare, settings: LayoutSettings) 
         rows=tuple(rows),
         col_widths=_fit_widths(settings, headers, rows, (1.1, 7.0, 2.3, 2.3, 2.3), flexible=1),
         numeric_cols=(2, 3, 4),
-        title=f"Biểu 1. Số liệu công tác dân vận {summary.current.period.label_vi} {cmp.versus()}",
+        title=f"Biểu 1. Số liệu công tác dân vận {summary.current.period.label_vi} "
+              + (cmp.versus() if cmp.comparable else f"({NO_COMPARISON})"),
     )
 
 

@@ -17,7 +17,7 @@ from danvan_desktop.services.units import home
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import ImportLog, PackageImport, Unit
 
-__all__ = ["MonthStatus", "UnitCompleteness", "completeness", "completeness_json"]
+__all__ = ["MonthStatus", "UnitCompleteness", "completeness", "completeness_json", "covered_span", "local_day"]
 
 _DAY = dt.timedelta(days=1)
 
@@ -57,6 +57,24 @@ class UnitCompleteness:
                 + "Z"}
 
 
+def local_day(at: dt.datetime) -> dt.date:
+    """The office's calendar day of a stored UTC time (records are dated by the office's calendar)."""
+    return at.replace(tzinfo=dt.UTC).astimezone().date()
+
+
+def covered_span(start: dt.date | None, end: dt.date | None,
+                 exported_at: dt.datetime | None) -> tuple[dt.date, dt.date] | None:
+    """The days a package speaks for: its period, but never past the day it was exported (None: no days).
+
+    A year package exported on 24 November holds nothing of December: December is not delivered by it.
+    """
+    if start is None or end is None:
+        return None
+    if exported_at is not None:
+        end = min(end, local_day(exported_at))
+    return (start, end) if start <= end else None
+
+
 def _covered(spans: Sequence[tuple[dt.date, dt.date]], start: dt.date, end: dt.date) -> bool:
     """Whether the union of day spans (both ends included) covers start..end."""
     reach = start - _DAY
@@ -78,7 +96,8 @@ def completeness(db: Database, actor: Actor, period: Period, today: dt.date | No
         kids = sorted((u for u in s.scalars(select(Unit).where(Unit.parent_id == root.id)) if u.level != "thon"),
                       key=lambda u: sort_key(u.name))
         rows = s.execute(
-            select(ImportLog.unit_code, ImportLog.period_start, ImportLog.period_end, ImportLog.at)
+            select(ImportLog.unit_code, ImportLog.period_start, ImportLog.period_end, ImportLog.at,
+                   PackageImport.exported_at)
             .join(PackageImport, PackageImport.id == ImportLog.id)
             .where(PackageImport.status == "applied", ImportLog.unit_code.in_([u.code for u in kids]),
                    ImportLog.period_start <= period.end, ImportLog.period_end >= period.start)).all()
@@ -88,14 +107,15 @@ def completeness(db: Database, actor: Actor, period: Period, today: dt.date | No
     out = []
     for u in kids:
         mine = by_unit.get(u.code, [])
-        spans = [(r.period_start, r.period_end) for r in mine]
+        spans = [sp for r in mine if (sp := covered_span(r.period_start, r.period_end, r.exported_at)) is not None]
         months = []
         for y, m in period.months():
             first = max(dt.date(y, m, 1), period.start)
             last = min((dt.date(y + (m == 12), m % 12 + 1, 1) - _DAY), period.end)
-            got = _covered(spans, first, last)
+            # A month still running is delivered as far as it has gone (packages never cover later days).
+            got = _covered(spans, first, min(last, today) if first <= today else last)
             months.append(MonthStatus(y, m, got, not got and last < today))
-        delivered = _covered(spans, period.start, period.end)
+        delivered = all(ms.delivered for ms in months)
         last_import = max((r.at for r in mine), default=None)
         out.append(UnitCompleteness(u.code, u.name, u.level, delivered, last_import,
                                     any(ms.late for ms in months), tuple(months), len(mine)))

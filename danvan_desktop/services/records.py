@@ -21,6 +21,7 @@ from danvan_desktop.domain.vocab import ROLE
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused, StaleRecord
+from danvan_desktop.services.overdue import overdue_condition
 from danvan_desktop.services.units import home, in_subtree, own_units, resolve_unit, unit_by_code
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import RECORD_TABLES, Unit, utcnow
@@ -65,6 +66,7 @@ class RecordQuery:
     limit: int | None = 200
     include_deleted: bool = False
     filters: Mapping[str, Any] = field(default_factory=dict)  # field key -> stored value, or a set of them
+    overdue_at: dt.date | None = None  # petitions only: just those overdue at that day (SPEC §4)
 
 
 @dataclass(frozen=True)
@@ -319,6 +321,8 @@ def _conditions(s: Session, kind: RecordKind, q: RecordQuery) -> list[Any]:
     for word in words:
         if indexed is None or len(word) < 3:
             conds.append(t.c.search_text.contains(word, autoescape=True))
+    if q.overdue_at is not None and kind.key == "petition":
+        conds.append(overdue_condition(t, q.overdue_at))
     for key, value in q.filters.items():
         is_set = isinstance(value, set | frozenset | list | tuple)
         conds.append(t.c[key].in_(sorted(value)) if is_set else t.c[key] == value)
@@ -393,12 +397,11 @@ def get_by_keys(db: Database, actor: Actor, kind_key: str, keys: list[int]) -> l
 
 def overdue_petitions(db: Database, actor: Actor, as_of: dt.date, unit_code: str | None = None,
                       limit: int = 100) -> RecordPage:
-    """Petitions past their deadline and not resolved as of a day, oldest deadline first."""
+    """Kiến nghị overdue at a day (the summary's definition), oldest deadline first."""
     k = _check_list(actor, "petition")
     t = RECORD_TABLES["petition"]
     with db.reader() as s:
-        conds = [*_conditions(s, k, RecordQuery(unit_code=unit_code)), t.c.deadline.is_not(None),
-                 t.c.deadline < as_of, t.c.status != "da_giai_quyet"]
+        conds = _conditions(s, k, RecordQuery(unit_code=unit_code, overdue_at=as_of))
         total = s.scalar(select(func.count()).select_from(t).where(*conds)) or 0
         rows = [_record(k, r) for r in s.execute(_select(k).where(*conds).order_by(t.c.deadline, t.c.id)
                                                  .limit(limit))]

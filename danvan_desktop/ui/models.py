@@ -336,9 +336,16 @@ class IndicatorTableModel(RowsModel):
 
     HEADERS = ("Chỉ tiêu", "Kỳ này", "Cùng kỳ năm trước", "Tăng, giảm")
     COL_LABEL, COL_CURRENT, COL_PREVIOUS, COL_CHANGE = range(4)
+    comparable = True
 
-    def set_figures(self, current: dict[str, int], previous: dict[str, int], *, religion: bool) -> None:
-        """Show a summary's two columns; group titles become heading rows."""
+    def set_figures(self, current: dict[str, int], previous: dict[str, int], *, religion: bool,
+                    comparable: bool = True) -> None:
+        """Show a summary's two columns; group titles become heading rows.
+
+        Without data for the same period a year earlier (`comparable` false) the last two columns stay empty:
+        an increase against nothing is not an increase.
+        """
+        self.comparable = comparable
         rows: list[tuple[str, str, int | None, int | None]] = []
         group = ""
         for ind in INDICATORS:
@@ -365,6 +372,8 @@ class IndicatorTableModel(RowsModel):
                 return ""
             if col == self.COL_CURRENT:
                 return fmt_int(cur)
+            if not self.comparable:
+                return ""
             if col == self.COL_PREVIOUS:
                 return fmt_int(prev)
             return fmt_change(cur - prev)

@@ -27,9 +27,12 @@ from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.vnformat import fmt_date, fmt_int
 from danvan_desktop.domain.vocab import MODEL_STATUS, PETITION_STATUS
 from danvan_desktop.services.records import Record
+from danvan_desktop.services.summary import Summary
 from danvan_desktop.ui.models import IndicatorTableModel
 from danvan_desktop.ui.pages import HEADING_STYLE
 from danvan_desktop.ui.queries import OverviewData, overview_data
+
+NO_COMPARISON = "chưa có số liệu cùng kỳ"
 
 SERIES = (
     ("meeting", "Hội nghị", "#1f6fb2"),
@@ -40,18 +43,24 @@ SERIES = (
 
 
 class ActivityChart(QWidget):
-    """Records entered per month of a year, one bar per kind, drawn with QPainter."""
+    """Records per month of the chosen period, one bar per kind, drawn with QPainter."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.year = dt.date.today().year
+        self.title = ""
+        self.months: list[tuple[int, int]] = []
         self.data: dict[str, list[int]] = {}
         self.setMinimumSize(520, 240)
 
-    def set_data(self, year: int, data: dict[str, list[int]]) -> None:
-        """Draw another year."""
-        self.year, self.data = year, data
+    def set_data(self, title: str, months: list[tuple[int, int]], data: dict[str, list[int]]) -> None:
+        """Draw other months: one value per (year, month) of `months` in each series of `data`."""
+        self.title, self.months, self.data = title, months, data
         self.update()
+
+    def month_labels(self) -> list[str]:
+        """"T5" for each month; "T12/25" when the months run over two years."""
+        several_years = len({y for y, _ in self.months}) > 1
+        return [f"T{m}/{y % 100:02d}" if several_years else f"T{m}" for y, m in self.months]
 
     def paintEvent(self, _e: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         """Axes, grid, bars, month labels and the legend."""
@@ -63,7 +72,7 @@ class ActivityChart(QWidget):
         title_font.setBold(True)
         p.setFont(title_font)
         p.drawText(QRectF(8, 4, self.width() - 16, fm.height() + 4), Qt.AlignmentFlag.AlignLeft,
-                   f"Hoạt động theo tháng năm {self.year}")
+                   self.title)
         p.setFont(self.font())
         # Legend on one line under the title.
         x = 8.0
@@ -82,7 +91,8 @@ class ActivityChart(QWidget):
         left = 8 + fm.horizontalAdvance("0000") + 8
         bottom = self.height() - fm.height() - 10
         right = self.width() - 10
-        if bottom - top < 40 or not series:
+        n = len(self.months)
+        if bottom - top < 40 or not series or not n:
             return
         peak = max([1] + [v for _k, *_ in series for v in self.data.get(_k, [])])
         step = _nice_step(peak)
@@ -95,20 +105,31 @@ class ActivityChart(QWidget):
             p.setPen(QColor("#555"))
             p.drawText(QRectF(0, y - fm.height() / 2, left - 6, fm.height()),
                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, fmt_int(v))
-        group_w = (right - left) / 12
+        # At least 12 slots wide, so a month or quarter keeps bars of the year chart's width.
+        group_w = (right - left) / max(n, 12)
         bar_w = max(2.0, (group_w - 8) / len(series))
-        for m in range(12):
+        for m, text in enumerate(self.month_labels()):
             gx = left + m * group_w + 4
             for i, (key, _label, color) in enumerate(series):
-                v = self.data.get(key, [0] * 12)[m]
+                v = self.data.get(key, [0] * n)[m]
                 h = (bottom - top) * v / top_value
                 p.fillRect(QRectF(gx + i * bar_w, bottom - h, bar_w - 1, h), QColor(color))
             p.setPen(QColor("#333"))
             p.drawText(QRectF(left + m * group_w, bottom + 4, group_w, fm.height()),
-                       Qt.AlignmentFlag.AlignHCenter, f"T{m + 1}")
+                       Qt.AlignmentFlag.AlignHCenter, text)
         p.setPen(QPen(QColor("#888")))
         p.drawLine(int(left), int(bottom), int(right), int(bottom))
         p.end()
+
+
+def _scope_line(summary: Summary) -> str:
+    """"Số liệu năm 2026 đến ngày 24/11/2026, so với cùng kỳ năm 2025 (đến ngày 24/11/2025)."."""
+    cur, prev = summary.current, summary.previous
+    until = f" đến ngày {fmt_date(cur.until)}" if cur.until < cur.period.end else ""
+    if not summary.comparable:
+        return f"Số liệu {cur.period.label_vi}{until}; {NO_COMPARISON} ({prev.period.label_vi}) để so sánh."
+    prev_until = f" (đến ngày {fmt_date(prev.until)})" if prev.until < prev.period.end else ""
+    return f"Số liệu {cur.period.label_vi}{until}, so với cùng kỳ {prev.period.label_vi}{prev_until}."
 
 
 def _nice_step(peak: int) -> int:
@@ -141,11 +162,14 @@ class FigureCard(QFrame):
         lay.addWidget(self.value)
         lay.addWidget(self.compare)
 
-    def set_figures(self, current: int, previous: int | None, extra: str = "", *, up_is_bad: bool = False) -> None:
-        """Show a value and its change against last year."""
+    def set_figures(self, current: int, previous: int | None, extra: str = "", *, up_is_bad: bool = False,
+                    comparable: bool = True) -> None:
+        """Show a value and its change against last year (none when last year holds no data)."""
         self.value.setText(fmt_int(current))
         parts = []
-        if previous is not None:
+        if previous is not None and not comparable:
+            parts.append(f"<span style='color:#555'>{NO_COMPARISON}</span>")
+        elif previous is not None:
             d = current - previous
             if d == 0:
                 change = "bằng cùng kỳ"
@@ -250,7 +274,7 @@ class OverviewPage(QWidget):
         scope = ctx.unit_name(unit_code) if unit_code else ctx.home.name
         self.heading.setText(f"Tổng quan – {scope}")
         self.sub.setText(f"Số liệu {p.label_vi}" + (" (chọn “Tất cả các kỳ” nên hiển thị năm nay)" if whole else "")
-                         + f", so với cùng kỳ {p.previous_year().label_vi}. Đang tải…")
+                         + ". Đang tải…")
         today = dt.date.today()
         ctx.runner.run(lambda: overview_data(ctx.db, ctx.actor, p, unit_code, today),
                        lambda d: self._show(gen, p, d), owner=self, label="Đang tính số liệu tổng quan…")
@@ -259,36 +283,39 @@ class OverviewPage(QWidget):
         if gen != self._generation:
             return
         self.data = d
-        cur, prev = d.summary.current.indicators, d.summary.previous.indicators
-        self.sub.setText(f"Số liệu {p.label_vi}, so với cùng kỳ {p.previous_year().label_vi}.")
+        summary = d.summary
+        cur, prev = summary.current.indicators, summary.previous.indicators
+        ok = summary.comparable
+        self.sub.setText(_scope_line(summary))
 
         def both(*keys: str) -> tuple[int, int]:
             return sum(cur[k] for k in keys), sum(prev[k] for k in keys)
 
         c = self.cards
-        c["meetings"].set_figures(*both("meetings.total"),
+        c["meetings"].set_figures(*both("meetings.total"), comparable=ok,
                                   extra=f"{fmt_int(cur['meetings.participants'])} lượt người tham dự")
-        c["petitions"].set_figures(*both("petitions.total"),
-                                   extra=f"đã giải quyết {fmt_int(cur['petitions.by_status.da_giai_quyet'])}")
-        c["overdue"].set_figures(*both("petitions.overdue"), up_is_bad=True,
-                                 extra=f"hôm nay còn {fmt_int(d.overdue_total)} kiến nghị quá hạn")
-        c["monitoring"].set_figures(*both("monitoring.total"))
-        c["models"].set_figures(*both("models.registered.tap_the", "models.registered.ca_nhan"),
+        c["petitions"].set_figures(*both("petitions.total"), comparable=ok,
+                                   extra=f"đã trả lời {fmt_int(cur['petitions.answered'])}")
+        c["overdue"].set_figures(*both("petitions.overdue"), up_is_bad=True, comparable=ok,
+                                 extra=f"tính đến ngày {fmt_date(summary.current.as_of)}")
+        c["monitoring"].set_figures(*both("monitoring.total"), comparable=ok)
+        c["models"].set_figures(*both("models.registered.tap_the", "models.registered.ca_nhan"), comparable=ok,
                                 extra=f"{fmt_int(cur['models.registered.tap_the'])} tập thể, "
                                       f"{fmt_int(cur['models.registered.ca_nhan'])} cá nhân")
-        c["recognized"].set_figures(*both("models.recognized.tap_the", "models.recognized.ca_nhan"))
+        c["recognized"].set_figures(*both("models.recognized.tap_the", "models.recognized.ca_nhan"),
+                                    comparable=ok)
         if self.religion:
-            c["checks"].set_figures(*both("religious_checks.total"))
+            c["checks"].set_figures(*both("religious_checks.total"), comparable=ok)
             c["sites"].set_figures(cur["religious_sites.total"], None,
                                    extra=f"{fmt_int(cur['religious_sites.followers'])} tín đồ")
-        self.chart.set_data(d.year, d.activity)
+        self.chart.set_data(f"Hoạt động theo tháng, {p.label_vi}", d.months, d.activity)
         self._fill(self.overdue, d.overdue, lambda r: (fmt_date(r.values["deadline"]), r.title, r.unit_name,
                                                        PETITION_STATUS.label(str(r.values.get("status")))))
         self._fill(self.waiting, d.waiting, lambda r: (fmt_date(r.values["registered_date"]), r.title, r.unit_name,
                                                        MODEL_STATUS.label(str(r.values.get("status")))))
         self.tabs.setTabText(0, f"Kiến nghị quá hạn ({fmt_int(d.overdue_total)})")
         self.tabs.setTabText(1, f"Mô hình chờ đánh giá ({fmt_int(d.waiting_total)})")
-        self.indicators.set_figures(cur, prev, religion=self.religion)
+        self.indicators.set_figures(cur, prev, religion=self.religion, comparable=ok)
         self.is_loaded = True
 
     @staticmethod

@@ -18,7 +18,7 @@ class OverviewData:
     """Everything the overview page shows, fetched in one background call."""
 
     summary: Summary
-    year: int
+    months: list[tuple[int, int]]  # (year, month) of each chart column: the months of the period
     activity: dict[str, list[int]]
     overdue: list[Record]
     overdue_total: int
@@ -28,12 +28,14 @@ class OverviewData:
 
 def overview_data(db: Database, actor: Actor, period: Period, unit_code: str | None,
                   today: dt.date) -> OverviewData:
-    """The overview's figures: summary with comparison, activity by month, overdue petitions, waiting models."""
-    s = summarize(db, actor, period, unit_code)
-    year = period.end.year
-    activity = month_activity(db, actor, year)
-    overdue = overdue_petitions(db, actor, today, unit_code)
+    """The overview's figures for a unit's subtree and period, as of the same day D everywhere.
+
+    Summary with comparison, activity by month of the period, the kiến nghị overdue at D, waiting models.
+    """
+    s = summarize(db, actor, period, unit_code, today=today)
+    activity = month_activity(db, actor, period, unit_code, today=today)
+    overdue = overdue_petitions(db, actor, s.current.as_of, unit_code)
     waiting = models_waiting(db, actor, unit_code)
     if not actor.can(Action.RELIGION):
         activity = {k: v for k, v in activity.items() if k != "religious_check"}
-    return OverviewData(s, year, activity, overdue.rows, overdue.total, waiting.rows, waiting.total)
+    return OverviewData(s, period.months(), activity, overdue.rows, overdue.total, waiting.rows, waiting.total)

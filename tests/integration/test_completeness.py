@@ -86,3 +86,58 @@ def test_json_is_exactly_what_spec_section_8_says(district, packages):
 def test_a_period_not_yet_over_is_not_late(district):
     rows = completeness(district, ADMIN, parse_period("2025-06"), dt.date(2025, 6, 20))
     assert not any(r.late for r in rows) and not any(r.delivered for r in rows)
+
+
+
+def export_at(db, period, out, exported_at, monkeypatch):
+    """Export a package as the sending office's clock reads exported_at (UTC)."""
+    import danvan_desktop.exchange.package as package_module
+
+    monkeypatch.setattr(package_module, "utcnow", lambda: exported_at)
+    export_package(db, ADMIN, period, out)
+    monkeypatch.undo()
+    return out
+
+
+def test_a_year_package_exported_on_24_november_delivers_january_to_november(district, tmp_path, monkeypatch):
+    year = parse_period("2025")
+    x3db = commune(tmp_path, "X3")
+    seed(x3db, "X3")
+    nov24 = dt.date(2025, 11, 24)
+    apply_package(district, ADMIN, export_at(x3db, year, tmp_path / "x3-nov.xlsx", dt.datetime(2025, 11, 24, 3),
+                                             monkeypatch))
+    x3 = by_code(completeness(district, ADMIN, year, nov24))["X3"]
+    assert [(m.label, m.delivered) for m in x3.months] == [(f"{m:02d}/2025", m <= 11) for m in range(1, 13)]
+    # December has not begun: not delivered, and not late either; so the year is not delivered yet.
+    assert not x3.delivered and not x3.late and not x3.months[-1].late
+    assert by_code(completeness(district, ADMIN, parse_period("2025-Q3"), nov24))["X3"].delivered
+    assert not by_code(completeness(district, ADMIN, parse_period("2025-Q4"), nov24))["X3"].delivered
+    assert by_code(completeness(district, ADMIN, parse_period("2025-11"), nov24))["X3"].delivered
+    assert not by_code(completeness(district, ADMIN, parse_period("2025-12"), nov24))["X3"].delivered
+    out = completeness_json(year, completeness(district, ADMIN, year, nov24))
+    assert next(u for u in out["units"] if u["code"] == "X3")["delivered"] is False
+    # On 5 January November's last days and December were never delivered: late, until the year is sent again.
+    jan5 = dt.date(2026, 1, 5)
+    x3 = by_code(completeness(district, ADMIN, year, jan5))["X3"]
+    assert [m.month for m in x3.months if m.late] == [11, 12]
+    apply_package(district, ADMIN, export_at(x3db, year, tmp_path / "x3-jan.xlsx", dt.datetime(2026, 1, 5, 2),
+                                             monkeypatch))
+    x3 = by_code(completeness(district, ADMIN, year, jan5))["X3"]
+    assert x3.delivered and not x3.late
+    x3db.close()
+
+
+def test_a_delivered_package_is_data_for_the_comparison_even_without_records(district, tmp_path, monkeypatch):
+    from danvan_desktop.services.summary import summarize
+
+    quiet = commune(tmp_path, "X1")  # a commune that did nothing in 2025 and said so
+    apply_package(district, ADMIN, export_at(quiet, parse_period("2025"), tmp_path / "x1.xlsx",
+                                             dt.datetime(2025, 11, 24, 3), monkeypatch))
+    quiet.close()
+    after = dt.date(2026, 12, 31)
+    q1 = summarize(district, ADMIN, parse_period("2026-Q1"), today=after)
+    assert q1.previous.indicators["meetings.total"] == 0 and q1.comparable  # zeros that were reported
+    assert summarize(district, ADMIN, parse_period("2026-Q1"), "X1", today=after).comparable
+    assert not summarize(district, ADMIN, parse_period("2026-Q1"), "X2", today=after).comparable  # X2 sent nothing
+    # The package was exported on 24/11/2025: it says nothing of December 2025.
+    assert not summarize(district, ADMIN, parse_period("2026-12"), today=after).comparable

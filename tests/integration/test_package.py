@@ -16,6 +16,7 @@ from openpyxl import Workbook, load_workbook
 
 from danvan_desktop.domain.fields import FieldType
 from danvan_desktop.domain.kinds import KINDS
+from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.vocab import BOOLEAN, UNIT_LEVEL
 from danvan_desktop.exchange.package import export_package
 from danvan_desktop.exchange.package_format import Col, Column, PackageReader
@@ -106,6 +107,28 @@ def test_summary_sheet_holds_the_one_summary_computation(x1, tmp_path):
                                                                          summary.previous.indicators[key]), key
     assert rows["meetings.total"][keys.index("current")] == 2  # the tombstone does not count
     assert "quý I năm 2025" in ws.cell(1, keys.index("current") + 1).value
+
+
+def test_summary_sheet_of_a_running_year_stops_at_the_export_day(x1, tmp_path, monkeypatch):
+    import danvan_desktop.exchange.package as package_module
+
+    add_record(x1, ADMIN, "meeting", {"kind": "khac", "title": "Họp cuối năm", "date": dt.date(2025, 12, 5)})
+    monkeypatch.setattr(package_module, "utcnow", lambda: dt.datetime(2025, 11, 24, 3, 0))
+    out = tmp_path / "goi-nam.xlsx"
+    year = Period.year(2025)
+    export_package(x1, ADMIN, year, out)
+    summary = summarize(x1, ADMIN, year, today=dt.date(2025, 11, 24))
+    ws = load_workbook(out)["Tổng hợp"]
+    keys = [c.value for c in ws[2]]
+    rows = {ooxml_unescape(r[keys.index("key")]): r for r in ws.iter_rows(min_row=3, values_only=True)}
+    for key, r in rows.items():
+        assert (r[keys.index("current")], r[keys.index("previous")]) == (summary.current.indicators[key],
+                                                                         summary.previous.indicators[key]), key
+    # The December meeting lies after the export day: the whole year would count it.
+    assert summarize(x1, ADMIN, year).current.indicators["meetings.total"] == (
+        rows["meetings.total"][keys.index("current")] + 1)
+    assert ws.cell(1, keys.index("current") + 1).value == "Kỳ này (năm 2025, đến ngày 24/11/2025)"
+    assert ws.cell(1, keys.index("previous") + 1).value == "Cùng kỳ năm trước (năm 2024, đến ngày 24/11/2024)"
 
 
 # ---- the checksum, recomputed from the module's documentation alone -----------------------------------------

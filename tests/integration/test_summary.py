@@ -69,7 +69,8 @@ def test_year_summary_matches_hand_count(district):
     expected_2023 = {
         "meetings.total": 2, "meetings.by_kind.tiep_xuc_cu_tri": 1, "meetings.by_kind.doi_thoai": 1,
         "meetings.participants": 150, "meetings.women": 65, "meetings.ethnic_minority": 75,
-        "petitions.total": 3, "petitions.by_type.kien_nghi": 2, "petitions.by_type.y_kien": 1,
+        "meetings.participants_by_kind.tiep_xuc_cu_tri": 100, "meetings.participants_by_kind.doi_thoai": 50,
+        "petitions.total": 3, "petitions.answered": 1, "petitions.by_type.kien_nghi": 2, "petitions.by_type.y_kien": 1,
         "petitions.by_status.moi": 1, "petitions.by_status.da_giai_quyet": 1, "petitions.by_status.tiep_thu": 1,
         "petitions.by_field.dat_dai": 2, "petitions.by_field.ha_tang": 1, "petitions.overdue": 1,
         "monitoring.total": 1, "monitoring.by_kind.giam_sat": 1, "monitoring.by_follow_up.dang": 1,
@@ -83,7 +84,8 @@ def test_year_summary_matches_hand_count(district):
     assert {k: v for k, v in cur.items() if v} == expected_2023
     expected_2022 = {
         "meetings.total": 1, "meetings.by_kind.tap_huan": 1, "meetings.participants": 30, "meetings.women": 10,
-        "meetings.ethnic_minority": 30, "petitions.total": 1, "petitions.by_type.kien_nghi": 1,
+        "meetings.ethnic_minority": 30, "meetings.participants_by_kind.tap_huan": 30,
+        "petitions.total": 1, "petitions.by_type.kien_nghi": 1,
         "petitions.by_status.da_giai_quyet": 1, "petitions.by_field.dat_dai": 1, "petitions.overdue": 1,
         "monitoring.total": 1, "monitoring.by_kind.khao_sat": 1, "monitoring.by_follow_up.da": 1,
         "religious_sites.total": 2, "religious_sites.by_registration.chua_dang_ky": 1,
