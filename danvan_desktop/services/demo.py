@@ -170,7 +170,9 @@ def build_demo(path: Path | str, progress: Callable[[int, int], None] | None = N
                         }
                         petition["deadline"] = received + dt.timedelta(days=rng.choice([30, 45, 60, 90]))
                         if status == "da_giai_quyet":
-                            petition["resolved_date"] = received + dt.timedelta(days=rng.randrange(5, 120))
+                            # Never an answer dated after the demo's last day (it would be in the future).
+                            petition["resolved_date"] = min(received + dt.timedelta(days=rng.randrange(5, 120)),
+                                                            LAST_DAY)
                             petition["response"] = "Đã trả lời cử tri bằng văn bản."
                         add("petition", petition, rng.choice(units))
                 for _ in range(rng.randrange(3, 7)):
