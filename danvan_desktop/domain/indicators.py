@@ -67,3 +67,34 @@ def _build() -> tuple[Indicator, ...]:
 INDICATORS: tuple[Indicator, ...] = _build()
 INDICATOR_KEYS: tuple[str, ...] = tuple(i.key for i in INDICATORS)
 LABELS: dict[str, str] = {i.key: i.label for i in INDICATORS}
+
+# ---- per body (SPEC §4, "Also, per body"): what each actor of the political system did ------------------
+
+# The actors a report speaks of, each the bodies (3.6) whose figures it groups.
+ACTORS: dict[str, tuple[str, ...]] = {
+    "cap_uy": ("cap_uy", "ban_dan_van"),
+    "chinh_quyen": ("hdnd", "ubnd"),
+    "mttq_doan_the": ("mttq", "hoi_lhpn", "hoi_nong_dan", "hoi_ccb", "doan_tn", "cong_doan"),
+    "luc_luong_vu_trang": ("cong_an", "quan_su"),
+}
+ACTOR_LABELS: dict[str, str] = {
+    "cap_uy": "Cấp ủy",
+    "chinh_quyen": "Chính quyền",
+    "mttq_doan_the": "Mặt trận Tổ quốc và các đoàn thể",
+    "luc_luong_vu_trang": "Lực lượng vũ trang",
+}
+
+
+def _body_build() -> tuple[Indicator, ...]:
+    out: list[Indicator] = []
+    out += _each("meetings.by_organizer", V.BODY, "Hội nghị do cơ quan tổ chức")
+    out += _each("meetings.participants_by_kind", V.MEETING_KIND, "Lượt người dự")
+    out += _each("monitoring.by_lead_body", V.BODY, "Giám sát, kiểm tra do cơ quan chủ trì")
+    out += _each("religious_checks.by_body", V.BODY, "Kiểm tra tôn giáo do cơ quan thực hiện")
+    return tuple(out)
+
+
+BODY_INDICATORS: tuple[Indicator, ...] = _body_build()
+# Every key the summary computes: the table indicators, then the per-body ones.
+ALL_KEYS: tuple[str, ...] = INDICATOR_KEYS + tuple(i.key for i in BODY_INDICATORS)
+LABELS.update({i.key: i.label for i in BODY_INDICATORS})

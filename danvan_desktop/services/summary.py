@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from danvan_desktop.domain import vocab as V
-from danvan_desktop.domain.indicators import INDICATOR_KEYS
+from danvan_desktop.domain.indicators import ALL_KEYS
 from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.text import sort_key
@@ -26,6 +26,8 @@ class Figures:
 
     period: Period
     indicators: dict[str, int]
+    as_of: dt.date | None = None  # the day the figures stand at (period end, today or a cut-off)
+    has_data: bool = True  # the office holds a record dated in this span (SPEC §4 comparison)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,11 @@ class Summary:
     unit: UnitInfo
     current: Figures
     previous: Figures
+
+    @property
+    def comparable(self) -> bool:
+        """Whether an increase or decrease may be stated: the previous span has data."""
+        return self.previous.has_data
 
     def change(self, key: str) -> int:
         """Current minus previous for one indicator."""
@@ -99,6 +106,10 @@ def _compute(s: Session, scope_root: Unit, period: Period, by_unit: bool) -> dic
         keys += ["meetings.total", "meetings.participants", "meetings.women", "meetings.ethnic_minority"]
         cols += [func.count(), func.sum(t.c.participants), func.sum(t.c.women), func.sum(t.c.ethnic_minority)]
         _per_value(keys, cols, "meetings.by_kind", V.MEETING_KIND, t.c.kind)
+        _per_value(keys, cols, "meetings.by_organizer", V.BODY, t.c.organizer)
+        for key in V.MEETING_KIND.keys:
+            keys.append(f"meetings.participants_by_kind.{key}")
+            cols.append(func.coalesce(func.sum(case((t.c.kind == key, t.c.participants), else_=0)), 0))
 
     parts.append(_table_figures(s, "meeting", "date", period, scope("meeting"), meetings, by_unit))
 
@@ -128,6 +139,7 @@ def _compute(s: Session, scope_root: Unit, period: Period, by_unit: bool) -> dic
         cols.append(func.count())
         _per_value(keys, cols, "monitoring.by_kind", V.MONITORING_KIND, t.c.kind)
         _per_value(keys, cols, "monitoring.by_follow_up", V.FOLLOW_UP, t.c.follow_up)
+        _per_value(keys, cols, "monitoring.by_lead_body", V.BODY, t.c.lead_body)
 
     parts.append(_table_figures(s, "monitoring", "start_date", period, scope("monitoring"), monitoring, by_unit))
 
@@ -143,6 +155,7 @@ def _compute(s: Session, scope_root: Unit, period: Period, by_unit: bool) -> dic
         keys.append("religious_checks.total")
         cols.append(func.count())
         _per_value(keys, cols, "religious_checks.by_result", V.CHECK_RESULT, t.c.result)
+        _per_value(keys, cols, "religious_checks.by_body", V.BODY, t.c.checking_body)
 
     parts.append(_table_figures(s, "religious_check", "date", period, scope("religious_check"), checks, by_unit))
 
@@ -168,37 +181,63 @@ def _compute(s: Session, scope_root: Unit, period: Period, by_unit: bool) -> dic
     return out
 
 
-def _complete(period: Period, partial: dict[str, int]) -> Figures:
+_DATED = ("meetings.total", "petitions.total", "monitoring.total", "religious_checks.total",
+          "models.registered.tap_the", "models.registered.ca_nhan", "models.awarded.tap_the", "models.awarded.ca_nhan")
+
+
+def _complete(period: Period, partial: dict[str, int], as_of: dt.date | None = None) -> Figures:
     """Every key present (units without records of a kind get zeros), in the official order."""
-    return Figures(period, {k: partial.get(k, 0) for k in INDICATOR_KEYS})
+    values = {k: partial.get(k, 0) for k in ALL_KEYS}
+    return Figures(period, values, as_of or period.end, any(values[k] for k in _DATED))
 
 
 def figures(s: Session, scope_root: Unit, period: Period) -> Figures:
     """Compute every indicator for a subtree and period: one scan per record table."""
     whole = _compute(s, scope_root, period, by_unit=False)[None]
-    assert set(whole) == set(INDICATOR_KEYS), set(whole) ^ set(INDICATOR_KEYS)
-    return _complete(period, whole)
+    assert set(whole) == set(ALL_KEYS), set(whole) ^ set(ALL_KEYS)
+    return _complete(period, whole, period.end)
 
 
-def summarize(db: Database, actor: Actor, period: Period, unit_code: str | None = None) -> Summary:
+def _cut(period: Period, as_of: dt.date | None, today: dt.date | None) -> Period:
+    """The period cut at D = the earlier of its end, today and a cut-off (SPEC §4 as-of date)."""
+    ends = [period.end, today or dt.date.today()]
+    if as_of is not None:
+        ends.append(as_of)
+    d = min(ends)
+    if d >= period.end or d < period.start:
+        return period
+    return Period(period.code, period.kind, period.start, d)
+
+
+def summarize(db: Database, actor: Actor, period: Period, unit_code: str | None = None, *,
+              as_of: dt.date | None = None, today: dt.date | None = None) -> Summary:
     """The summary of a unit's subtree (default: the whole office) with the previous-year comparison."""
     actor.require(Action.VIEW)
+    cur = _cut(period, as_of, today) if as_of is not None or today is not None else period
+    prev = period.previous_year()
+    if cur.end != period.end:
+        # The same span a year earlier, cut at the same day (SPEC §4 comparison).
+        day = cur.end.replace(year=cur.end.year - 1) if (cur.end.month, cur.end.day) != (2, 29) \
+            else dt.date(cur.end.year - 1, 2, 28)
+        prev = Period(prev.code, prev.kind, prev.start, max(prev.start, day))
     with db.reader() as s:
         root = home(s)
         u = resolve_unit(s, root, unit_code) if unit_code else root
         parent = s.get(Unit, u.parent_id) if u.parent_id else None
         info = UnitInfo(u.code, u.name, u.level, parent.code if parent else None, u.scheme)
-        return Summary(info, figures(s, u, period), figures(s, u, period.previous_year()))
+        return Summary(info, figures(s, u, cur), figures(s, u, prev))
 
 
-def children_figures(db: Database, actor: Actor, period: Period,
-                     unit_code: str | None = None) -> list[tuple[UnitInfo, Figures]]:
+def children_figures(db: Database, actor: Actor, period: Period, unit_code: str | None = None, *,
+                     as_of: dt.date | None = None, today: dt.date | None = None) -> list[tuple[UnitInfo, Figures]]:
     """Figures of each unit directly below a unit (for the per-unit table of reports).
 
     One grouped scan per table for the whole subtree, added up per child: a province of 100 communes costs
     about what one summary costs, not a hundred of them.
     """
     actor.require(Action.VIEW)
+    if as_of is not None or today is not None:
+        period = _cut(period, as_of, today)
     with db.reader() as s:
         root = home(s)
         u = resolve_unit(s, root, unit_code) if unit_code else root
