@@ -86,7 +86,7 @@ ACTOR_LABELS: dict[str, str] = {
 
 
 def _body_build() -> tuple[Indicator, ...]:
-    out: list[Indicator] = []
+    out: list[Indicator] = [Indicator("petitions.answered", "Ý kiến, kiến nghị đã trả lời, giải trình", "petitions")]
     out += _each("meetings.by_organizer", V.BODY, "Hội nghị do cơ quan tổ chức")
     out += _each("meetings.participants_by_kind", V.MEETING_KIND, "Lượt người dự")
     out += _each("monitoring.by_lead_body", V.BODY, "Giám sát, kiểm tra do cơ quan chủ trì")

@@ -119,6 +119,8 @@ def _compute(s: Session, scope_root: Unit, period: Period, by_unit: bool) -> dic
         _per_value(keys, cols, "petitions.by_type", V.PETITION_TYPE, t.c.type)
         _per_value(keys, cols, "petitions.by_status", V.PETITION_STATUS, t.c.status)
         _per_value(keys, cols, "petitions.by_field", V.PETITION_FIELD, t.c.field)
+        keys.append("petitions.answered")
+        cols.append(_n(t.c.status.in_(("giai_trinh", "da_giai_quyet"))))
 
     parts.append(_table_figures(s, "petition", "received_date", period, scope("petition"), petitions, by_unit))
     p = RECORD_TABLES["petition"]
