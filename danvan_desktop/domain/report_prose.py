@@ -212,8 +212,9 @@ class Prose:
         if tt or cn:
             change = self.change((tt, self.prev("models.registered.tap_the"), "tập thể"),
                                  (cn, self.prev("models.registered.ca_nhan"), "cá nhân"))
+            note = self.by_unit(["models.registered.tap_the", "models.registered.ca_nhan"], "mô hình")
             o.lines.append(f"{self.when}, có {_pair(self, tt, cn)} đăng ký thực hiện mô hình “Dân vận khéo”, "
-                           f"{change}.{self.by_unit(['models.registered.tap_the', 'models.registered.ca_nhan'], 'mô hình')}")
+                           f"{change}.{note}")
             fields = [f"{label[:1].lower()}{label[1:]} {self.n(self.val(o, f'models.by_field.{k}'))} mô hình"
                       for k, label in V.MODEL_FIELD.items if self.c.get(f"models.by_field.{k}")]
             if fields:
