@@ -198,6 +198,7 @@ class ReportDocument:
     doc_type: str = "BÁO CÁO"
     subtitle: str = ""
     blocks: tuple[Block, ...] = ()
+    date_text: str = ""  # the date line as written (a blank day "ngày … tháng … năm …"); "" = from issued_on
 
 
 # ---------------------------------------------------------------- fonts
@@ -484,7 +485,7 @@ class _Builder:
     def header(self) -> list[Flowable]:
         """The two header columns: issuing organ, number | national name, date line."""
         s = self.s
-        dl = date_line(s.place, self.doc.issued_on)
+        dl = self.doc.date_text or date_line(s.place, self.doc.issued_on)
         superior = _nfc(s.superior_name).strip().upper()
         organ = _nfc(s.organ_name).strip().upper()
         if s.layout == "party":

@@ -204,7 +204,8 @@ class DocxWriter:
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         self._borderless(table)
-        left_w = int(self.text_width * 0.45)
+        left_w = int(self.text_width * self.lay.num("header_left_ratio", 0.5))
+        table.columns[0].width, table.columns[1].width = left_w, int(self.text_width) - left_w
         for row in table.rows:
             row.cells[0].width, row.cells[1].width = left_w, int(self.text_width) - left_w
         left, right = table.rows[0].cells
@@ -305,6 +306,7 @@ class DocxWriter:
         left, right = table.rows[0].cells
         half = int(self.text_width) // 2
         left.width = right.width = half
+        table.columns[0].width = table.columns[1].width = half
         lp = left.paragraphs[0]
         if lay.kind == "party":
             self._run(lp, "Nơi nhận:", lay.size("recipients_label_size"), underline=True)
@@ -344,6 +346,8 @@ class DocxWriter:
         table.autofit = False
         rel = t.widths if len(t.widths) == ncols else (1.0,) * ncols
         widths = [int(self.text_width * w / sum(rel)) for w in rel]
+        for c, w in enumerate(widths):  # LibreOffice lays a table out by its grid columns
+            table.columns[c].width = w
         header = table.rows[0]
         header._tr.get_or_add_trPr().append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))  # repeat on each page
         numeric = set(t.numeric_cols)

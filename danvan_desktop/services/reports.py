@@ -190,7 +190,7 @@ def _unit_table(summary: Summary, children: Sequence[tuple[Any, Figures]]) -> Ap
         title=f"Phụ lục 1. Kết quả chủ yếu theo đơn vị, {summary.current.period.label_vi}",
         headers=("TT", "Đơn vị", *(label for _, label in UNIT_COLUMNS)), rows=tuple(rows),
         numeric_cols=tuple(range(2, 2 + len(UNIT_COLUMNS))), total_row=True,
-        widths=(0.8, 4.0, *(1.7,) * len(UNIT_COLUMNS)))
+        widths=(1.1, 4.0, *(1.7,) * len(UNIT_COLUMNS)))
 
 
 def _indicator_table(summary: Summary, religion: bool) -> AppendixTable:
@@ -211,13 +211,19 @@ def _indicator_table(summary: Summary, religion: bool) -> AppendixTable:
         d = c - p
         change = (f"+{fmt_int(d)}" if d > 0 else f"-{fmt_int(-d)}" if d < 0 else "0") if comparable else ""
         rows.append(("", ind.label, fmt_int(c), fmt_int(p) if comparable else "", change))
-    rows = [(str(i) if r[2] else "", *r[1:]) for i, r in enumerate(rows, 1)]
+    numbered: list[tuple[str, ...]] = []
+    n = 0
+    for r in rows:
+        if r[2]:  # a figure row; group rows carry no number
+            n += 1
+        numbered.append((str(n) if r[2] else "", *r[1:]))
+    rows = numbered
     per = summary.current.period
     return AppendixTable(
         title=f"Phụ lục 2. Số liệu công tác dân vận {per.label_vi}",
         headers=("TT", "Chỉ tiêu", per.label_vi[:1].upper() + per.label_vi[1:],
                  "Cùng kỳ năm trước" if per.kind != "year" else f"Năm {per.start.year - 1}", "Tăng (+), giảm (-)"),
-        rows=tuple(rows), numeric_cols=(2, 3, 4), widths=(0.8, 7.0, 2.2, 2.2, 2.2))
+        rows=tuple(rows), numeric_cols=(2, 3, 4), widths=(1.1, 7.0, 2.2, 2.2, 2.2))
 
 
 # ---------------------------------------------------------------- defaults of the header
