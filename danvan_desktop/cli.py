@@ -188,10 +188,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         from danvan_desktop.exchange.report_issue import issue_report
 
         db = _open(args)
-        info, _changes = issue_report(db, _actor(args, db), period, args.format, out, args.unit)
-        number = f" số {info.number}" if info.number.strip(" -/") else ""
-        print(f"Đã phát hành báo cáo{number} {period.label_vi} của {info.unit_name} (lần phát hành thứ "
-              f"{info.issue_no}) ra tệp “{out}”.")
+        issued, _changes = issue_report(db, _actor(args, db), period, args.format, out, args.unit)
+        number = f" số {issued.number}" if issued.number.strip(" -/") else ""
+        print(f"Đã phát hành báo cáo{number} {period.label_vi} của {issued.unit_name} (lần phát hành thứ "
+              f"{issued.issue_no}) ra tệp “{out}”.")
         return EXIT_OK
     from danvan_desktop.exchange.package import export_package
 

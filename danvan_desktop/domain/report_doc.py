@@ -5,6 +5,7 @@ Plain data and pure rules only: services store it, exchange/ writes it as .docx 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -93,9 +94,9 @@ class HeaderFields:
 
     number: str = ""
     place: str = ""
-    date: date | None = None  # None: "ngày … tháng … năm …", filled in at signing
+    date: dt.date | None = None  # None: "ngày … tháng … năm …", filled in at signing
     title: str = ""
-    cutoff: date | None = None  # the as-of date of the figures (SPEC §4); None = period end or today
+    cutoff: dt.date | None = None  # the as-of date of the figures (SPEC §4); None = period end or today
     signer_prefix: str = ""
     signer_title: str = ""
     signer_name: str = ""
@@ -104,7 +105,7 @@ class HeaderFields:
     @classmethod
     def from_stored(cls, values: Mapping[str, Any]) -> HeaderFields:
         """Build from the stored JSON form (dates as ISO text)."""
-        def day(key: str) -> date | None:
+        def day(key: str) -> dt.date | None:
             text = values.get(key) or ""
             return date.fromisoformat(text) if text else None
         return cls(number=str(values.get("number", "")), place=str(values.get("place", "")), date=day("date"),
