@@ -73,7 +73,8 @@ def all_text(d: Any) -> str:
 def test_header_fields_headings_own_text_and_figures_read_back_from_the_docx(office: Database,
                                                                             tmp_path: Path) -> None:
     reports.set_fields(office, CLERK, YEAR, {"number": "03-BC/ĐU", "date": "2026-02-05", "place": "Bản Bo",
-                                             "signer_name": "Lò Văn Thành", "recipients": "Ban Dân vận Tỉnh ủy\nLưu VP"})
+                                             "signer_name": "Lò Văn Thành",
+                                             "recipients": "Ban Dân vận Tỉnh ủy\nLưu VP"})
     reports.save_section(office, CLERK, YEAR, "thuan_loi", own=LONG)
     out = tmp_path / "bao-cao.docx"
     info, changes = issue_report(office, CLERK, YEAR, "docx", out)
