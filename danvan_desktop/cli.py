@@ -189,9 +189,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         db = _open(args)
         issued, _changes = issue_report(db, _actor(args, db), period, args.format, out, args.unit)
-        number = f" số {issued.number}" if issued.number.strip(" -/") else ""
-        print(f"Đã phát hành báo cáo{number} {period.label_vi} của {issued.unit_name} (lần phát hành thứ "
-              f"{issued.issue_no}) ra tệp “{out}”.")
+        serial = issued.number.strip()
+        number = f" số {serial}" if serial and serial[0] not in "-/" else ""
+        print(f"Đã xuất báo cáo{number} {period.label_vi} của {issued.unit_name} ra tệp “{out}” "
+              f"(phát hành lần {issued.issue_no}).")
         return EXIT_OK
     from danvan_desktop.exchange.package import export_package
 
