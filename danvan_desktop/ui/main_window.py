@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QToolBar,
     QTreeView,
     QVBoxLayout,
@@ -101,7 +102,14 @@ class MainWindow(QMainWindow):
         if actor.can(Action.REPORT):
             self._add_page("reports", self.reports_page)
             self.report_view = ReportPage(ctx)
-            self.plug_reports(self.report_view)  # Ctrl+P is given its preview once the action exists
+            from danvan_desktop.ui.reports.composer import Composer
+
+            self.composer = Composer(ctx)
+            tabs = QTabWidget()
+            tabs.addTab(self.composer, "Soạn và phát hành báo cáo")
+            tabs.addTab(self.report_view, "In nhanh, xuất gói dữ liệu, mẫu nhập liệu")
+            self.report_tabs = tabs
+            self.plug_reports(tabs)  # Ctrl+P is given its preview once the action exists
         self.audit_page: AuditPage | None = None
         if actor.can(Action.AUDIT):
             self.audit_page = AuditPage(ctx)
