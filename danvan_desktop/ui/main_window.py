@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QSplitter,
     QStackedWidget,
-    QTabWidget,
     QToolBar,
     QTreeView,
     QVBoxLayout,
@@ -103,13 +102,11 @@ class MainWindow(QMainWindow):
             self._add_page("reports", self.reports_page)
             self.report_view = ReportPage(ctx)
             from danvan_desktop.ui.reports.composer import Composer
+            from danvan_desktop.ui.reports.tabs import ReportTabs
 
             self.composer = Composer(ctx)
-            tabs = QTabWidget()
-            tabs.addTab(self.composer, "Soạn và phát hành báo cáo")
-            tabs.addTab(self.report_view, "In nhanh, xuất gói dữ liệu, mẫu nhập liệu")
-            self.report_tabs = tabs
-            self.plug_reports(tabs)  # Ctrl+P is given its preview once the action exists
+            self.report_tabs = ReportTabs(self.composer, self.report_view)
+            self.plug_reports(self.report_tabs)  # Ctrl+P is given its preview once the action exists
         self.audit_page: AuditPage | None = None
         if actor.can(Action.AUDIT):
             self.audit_page = AuditPage(ctx)
@@ -357,6 +354,7 @@ class MainWindow(QMainWindow):
         """Ctrl+P: the reports page, on the window's unit and period, and its print preview."""
         if self.report_view is not None:
             self.show_page("reports")
+            self.report_tabs.setCurrentWidget(self.report_view)
             self.report_view.preview()
 
     def print_current(self) -> None:
