@@ -146,7 +146,7 @@ class Composer(ComposerView):
 
     def section_label(self, sec: Section) -> str:
         """A section in the list: indented by level, ⚠ when its stated figures no longer match."""
-        first = sec.heading.split("\n")[-1] if sec.level == 0 else sec.heading
+        first = sec.heading.replace("\n", " — ")
         return ("    " * max(sec.level - 1, 0)) + first + (" ⚠" if sec.stale else "")
 
     def select_section(self, key: str | None) -> None:
@@ -169,6 +169,10 @@ class Composer(ComposerView):
             self.own.setPlainText(sec.own)
             for w in (self.generated, self.own, self.regen_button):
                 w.setEnabled(sec.writable)
+            # Sections the figures say nothing about (Thuận lợi, Khó khăn…) show only the clerk's text.
+            has_generated = bool(sec.generated or sec.figures)
+            for w in (self.generated, self.regen_button, self.generated_caption):
+                w.setVisible(has_generated)
             self.stale_label.setText("\n".join("⚠ " + s.describe() for s in sec.stale))
             self.stale_label.setVisible(bool(sec.stale))
             self.edited_label.setVisible(sec.edited)
@@ -176,6 +180,9 @@ class Composer(ComposerView):
             self.child_text.clear()
             for t in self.texts_below.get(sec.key, []):
                 self.child_list.addItem(t.unit_name)
+            self.child_text.setPlaceholderText(
+                "Chọn một đơn vị ở trên để đọc nội dung mục này trong báo cáo của đơn vị." if self.child_list.count()
+                else "Chưa có báo cáo của đơn vị cấp dưới cho mục này (nhận qua gói dữ liệu khi tổng hợp).")
             self.take_button.setEnabled(bool(self.texts_below.get(sec.key)))
         finally:
             self._loading = False
