@@ -171,8 +171,8 @@ class Composer(ComposerView):
                 w.setEnabled(sec.writable)
             # Sections the figures say nothing about (Thuận lợi, Khó khăn…) show only the clerk's text.
             has_generated = bool(sec.generated or sec.figures)
-            for w in (self.generated, self.regen_button, self.generated_caption):
-                w.setVisible(has_generated)
+            for shown in (self.generated, self.regen_button, self.generated_caption):
+                shown.setVisible(has_generated)
             self.stale_label.setText("\n".join("⚠ " + s.describe() for s in sec.stale))
             self.stale_label.setVisible(bool(sec.stale))
             self.edited_label.setVisible(sec.edited)
