@@ -352,15 +352,16 @@ class DocxWriter:
         header._tr.get_or_add_trPr().append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))  # repeat on each page
         numeric = set(t.numeric_cols)
         last = len(t.rows) - 1
-        for r, values in enumerate([t.headers, *t.rows]):
-            row = table.rows[r]
+        table_style = self.d.styles["DV Table"]
+        for r, (row, values) in enumerate(zip(table.rows, [t.headers, *t.rows], strict=True)):
             row._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
             bold = r == 0 or (t.total_row and r - 1 == last) or (r > 0 and not values[0] and not values[2])
+            cells = row.cells  # python-docx rebuilds this list on each access
             for c, value in enumerate(values):
-                cell = row.cells[c]
+                cell = cells[c]
                 cell.width = widths[c]
                 p = cell.paragraphs[0]
-                p.style = self.d.styles["DV Table"]
+                p.style = table_style
                 p.alignment = (WD_ALIGN_PARAGRAPH.CENTER if r == 0 else
                                WD_ALIGN_PARAGRAPH.RIGHT if c in numeric else WD_ALIGN_PARAGRAPH.LEFT)
                 self._run(p, str(value), bold=bold)

@@ -7,6 +7,7 @@ the one place to switch to the window's writer lane.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -231,7 +232,7 @@ class Composer(ComposerView):
 
         def done(_v: Any) -> None:
             self.saved_label.setText(f"Đã lưu lúc {datetime.now():%H:%M:%S}")
-            self._refresh_doc()
+            self._remember(dirty)
 
         def failed(f: TaskFailure) -> None:
             self.status.setText("Chưa lưu được bản nháp: " + error_text(f.error)[0])
@@ -240,18 +241,19 @@ class Composer(ComposerView):
                                                         self._dirty.get(key, {})})
         self._write(work, "Đang lưu bản nháp…", done, failed)
 
-    def _refresh_doc(self) -> None:
-        """Read the draft again after a save (stale marks, edited flags), keeping the editors as typed."""
-        period, code = self.chosen()
-        ctx = self.ctx
-
-        def show(doc: ComposedReport) -> None:
-            self.doc = doc
-            for i in range(self.sections.count()):
-                item = self.sections.item(i)
-                item.setText(self.section_label(doc.section(item.data(256))))
-        self._write(lambda: reports.compose(ctx.db, ctx.actor, period, code), "Đang cập nhật…", show,
-                    lambda _f: None)
+    def _remember(self, saved: dict[str, dict[str, str]]) -> None:
+        """Keep the saved texts in the document on screen (no recomposing: that reads every figure again)."""
+        if self.doc is None:
+            return
+        sections = []
+        for sec in self.doc.sections:
+            texts = saved.get(sec.key, {})
+            if texts:
+                generated = texts.get("generated", sec.generated)
+                sec = dataclasses.replace(sec, own=texts.get("own", sec.own), generated=generated,
+                                          edited=sec.edited or generated != sec.generated)
+            sections.append(sec)
+        self.doc = dataclasses.replace(self.doc, sections=tuple(sections))
 
     # -- actions
     def regenerate_section(self) -> None:
