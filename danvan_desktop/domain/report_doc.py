@@ -178,6 +178,10 @@ _SHORT: tuple[SectionDef, ...] = (
 )
 
 
+# Sections that speak of religious affairs: only accounts with the religion right see or write them (SPEC §7).
+RELIGION_SECTIONS = frozenset({"ton_giao"})
+
+
 def structure_form(period_kind: str) -> str:
     """Which form a period's report takes: "full" (year, half-year, nine months) or "short" (month, quarter)."""
     return "full" if period_kind in ("year", "half", "nine_months") else "short"

@@ -70,12 +70,14 @@ def pdf_document(doc: ComposedReport) -> ReportDocument:
         # A PDF has no page-foot notes here: they follow the text, numbered as in the Word file.
         blocks.append(Para("Ghi chú:", italic=True, indent=False))
         blocks += [Para(f"{str(i).translate(_SUPER)} {n}", indent=False) for i, n in enumerate(notes, 1)]
+    appendix: list[Block] = []
     for t in doc.appendices:
-        blocks.append(Table(headers=t.headers, rows=t.rows, col_widths=t.widths or None, numeric_cols=t.numeric_cols,
+        appendix.append(Table(headers=t.headers, rows=t.rows, col_widths=t.widths or None, numeric_cols=t.numeric_cols,
                             total_row=t.total_row, title=t.title))
     writer = DocxWriter(doc)
     return ReportDocument(settings=_settings(doc), issued_on=doc.fields.date or dt.date.today(), doc_type="BÁO CÁO",
-                          subtitle=doc.fields.title, blocks=tuple(blocks), date_text=writer.date_text())
+                          subtitle=doc.fields.title, blocks=tuple(blocks), date_text=writer.date_text(),
+                          appendix=tuple(appendix))
 
 
 def render(doc: ComposedReport, fmt: str) -> bytes:

@@ -20,6 +20,7 @@ from danvan_desktop.domain.indicators import GROUPS, INDICATORS, LABELS
 from danvan_desktop.domain.periods import Period, parse_period
 from danvan_desktop.domain.report_doc import (
     MAX_SECTION_TEXT,
+    RELIGION_SECTIONS,
     AppendixTable,
     ComposedReport,
     HeaderFields,
@@ -282,6 +283,11 @@ def compose(db: Database, actor: Actor, period: Period, unit_code: str | None = 
     else:
         sections = tuple(Section(k, h, lv, w, g, e, o, fig, stale_figures(fig, now, LABELS) if g else ())
                          for k, h, lv, w, _a, g, e, fig, o in stored)
+    if not actor.can(Action.RELIGION):
+        # Religious affairs are sensitive personal data: without the right, the section is shown empty and
+        # cannot be written (a report stating them is issued by an account that has the right).
+        sections = tuple(dataclasses.replace(s, generated="", own="", figures={}, stale=(), writable=False)
+                         if s.key in RELIGION_SECTIONS else s for s in sections)
     return ComposedReport(code, name, period.code, period.label_vi, _layout(db), fields, sections, facts.appendices,
                           facts.summary.current.period.end, 0, revision)
 
@@ -308,8 +314,10 @@ def _ensure(s: Session, db: Database, actor: Actor, period: Period, unit: Unit, 
     s.flush()
     defs = {d.key: d for d in structure(db, period)}
     for i, sec in enumerate(doc.sections):
+        # Writable as the structure says: the doc may come from an account that sees a section masked.
+        writable = defs[sec.key].writable if sec.key in defs else sec.writable
         s.add(ReportSection(report_id=draft.id, key=sec.key, position=i, heading=sec.heading, level=sec.level,
-                            writable=sec.writable, actor=defs[sec.key].actor if sec.key in defs else "",
+                            writable=writable, actor=defs[sec.key].actor if sec.key in defs else "",
                             generated=sec.generated, edited=False, figures=json.dumps(dict(sec.figures)),
                             own=sec.own))
     write_audit(s, actor.username, "create", "report", f"{unit.code}:{period.code}", {"period": period.code})
@@ -405,7 +413,10 @@ def regenerate(db: Database, actor: Actor, period: Period, keys: Sequence[str] |
             bad = [k for k in keys if k not in valid]
             if bad:
                 raise Refused(unknown_section_message(bad[0], valid))
+        religion = actor.can(Action.RELIGION)
         for r in rows:
+            if r.key in RELIGION_SECTIONS and not religion:
+                continue  # never overwritten by an account that cannot see it
             actor_key = r.actor or (defs[r.key].actor if r.key in defs else "")
             if not actor_key or (keys is None and r.edited) or (keys is not None and r.key not in keys):
                 continue
@@ -510,6 +521,8 @@ def child_texts(db: Database, actor: Actor, period: Period, unit_code: str | Non
                          .order_by(Unit.name_folded, ReportChildText.id)).all()
         out: dict[str, list[ChildText]] = {}
         for r, u in rows:
+            if r.key in RELIGION_SECTIONS and not actor.can(Action.RELIGION):
+                continue
             if r.text.strip():
                 out.setdefault(r.key, []).append(ChildText(u.code, u.name, r.key, r.heading, r.text))
         return out
@@ -538,6 +551,8 @@ def own_texts_for_package(db: Database, actor: Actor, period: Period,
             return []
         out = []
         for r in _sections(s, draft):
+            if r.key in RELIGION_SECTIONS and not actor.can(Action.RELIGION):
+                continue  # the package of an account without the right carries no religious text
             text = "\n".join(x for x in (r.generated, r.own) if x.strip())
             if text.strip():
                 out.append((r.key, r.heading, text))

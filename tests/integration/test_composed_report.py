@@ -227,5 +227,33 @@ def test_religious_figures_are_left_out_for_an_account_without_the_right(office:
     seen = reports.compose(office, ADMIN, YEAR)
     hidden = reports.compose(office, CLERK, YEAR)
     assert "120 tín đồ" in seen.section("ton_giao").generated
-    assert hidden.section("ton_giao").generated == ""
+    assert hidden.section("ton_giao").generated == "" and not hidden.section("ton_giao").writable
+    with pytest.raises(Refused, match="Không có mục “ton_giao”"):
+        reports.save_section(office, CLERK, YEAR, "ton_giao", own="x")
+    reports.save_section(office, CLERK, YEAR, "kho_khan", own="Đường sá khó khăn.")  # the clerk's draft first
+    assert reports.compose(office, ADMIN, YEAR).section("ton_giao").writable  # still the admin's to write
+    with office.transaction() as s:
+        from danvan_desktop.services.units import unit_by_code
+
+        reports.store_child_texts(s, unit_by_code(s, "03424-01"), YEAR.code,
+                                  [("ton_giao", "6. Công tác tôn giáo", "Bản Nà Khum có 1 điểm nhóm Tin lành.")], None)
+    assert "ton_giao" in reports.child_texts(office, ADMIN, YEAR)
+    assert "ton_giao" not in reports.child_texts(office, CLERK, YEAR)
     assert all("tôn giáo" not in " ".join(r) for t in hidden.appendices for r in t.rows)
+
+
+def test_an_office_adapts_headings_and_order_as_data(office: Database) -> None:
+    from danvan_desktop.services.settings import save_settings
+
+    save_settings(office, ADMIN, {reports.STRUCTURE_SETTING: {"short": [
+        {"key": "ket_qua", "heading": "I- KẾT QUẢ THỰC HIỆN {KY}", "level": 1, "actor": "tong_quat"},
+        {"key": "ton_tai", "heading": "II- TỒN TẠI", "level": 1},
+        {"key": "de_xuat", "heading": "III- ĐỀ XUẤT, KIẾN NGHỊ", "level": 1},
+        {"key": "nhiem_vu", "heading": "IV- NHIỆM VỤ {KY_SAU}", "level": 1}]}})
+    doc = reports.compose(office, ADMIN, MAY)
+    assert [s.heading for s in doc.sections] == ["I- KẾT QUẢ THỰC HIỆN THÁNG 5 NĂM 2026", "II- TỒN TẠI",
+                                                 "III- ĐỀ XUẤT, KIẾN NGHỊ", "IV- NHIỆM VỤ THÁNG 6 NĂM 2026"]
+    assert "Trong tháng" in doc.section("ket_qua").generated
+    reports.save_section(office, ADMIN, MAY, "de_xuat", own="Đề nghị hỗ trợ kinh phí sửa đường.")
+    assert reports.compose(office, ADMIN, MAY).section("de_xuat").own == "Đề nghị hỗ trợ kinh phí sửa đường."
+    assert reports.compose(office, ADMIN, YEAR).sections[0].key == "phan_thu_nhat"  # the year form unchanged
