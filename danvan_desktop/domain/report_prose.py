@@ -170,10 +170,15 @@ class Prose:
         o = self.actor("chinh_quyen", "chính quyền các cấp (Hội đồng nhân dân, Ủy ban nhân dân)")
         txct = self.val(o, "meetings.by_kind.tiep_xuc_cu_tri")
         voters = self.val(o, "meetings.participants_by_kind.tiep_xuc_cu_tri")
+        parts = []
         if txct:
-            o.lines.append(f"Tổ chức {self.n(txct)} cuộc tiếp xúc cử tri với {fmt_int(voters)} lượt cử tri tham dự; "
-                           f"{self.n(self.val(o, 'meetings.by_kind.tiep_cong_dan'))} buổi tiếp công dân; "
-                           f"{self.n(self.val(o, 'meetings.by_kind.doi_thoai'))} cuộc đối thoại với Nhân dân.")
+            parts.append(f"{self.n(txct)} cuộc tiếp xúc cử tri với {fmt_int(voters)} lượt cử tri tham dự")
+        for key, words in (("tiep_cong_dan", "buổi tiếp công dân"), ("doi_thoai", "cuộc đối thoại với Nhân dân")):
+            n = self.val(o, f"meetings.by_kind.{key}")
+            if n:
+                parts.append(f"{self.n(n)} {words}")
+        if parts:
+            o.lines.append(f"Tổ chức {'; '.join(parts)}.")
         return o
 
     def dan_toc(self) -> _Out:

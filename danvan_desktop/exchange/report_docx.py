@@ -204,7 +204,7 @@ class DocxWriter:
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         self._borderless(table)
-        left_w = int(self.text_width * self.lay.num("header_left_ratio", 0.5))
+        left_w = int(self.text_width * self._left_ratio())
         table.columns[0].width, table.columns[1].width = left_w, int(self.text_width) - left_w
         for row in table.rows:
             row.cells[0].width, row.cells[1].width = left_w, int(self.text_width) - left_w
@@ -239,6 +239,24 @@ class DocxWriter:
         dp.alignment = WD_ALIGN_PARAGRAPH.CENTER
         dp.paragraph_format.space_before = Pt(4)
         self._run(dp, self.date_text(), lay.size("date_size"), italic=True)
+
+    def _left_ratio(self) -> float:
+        """The left header column's share: the setting, else what the national line and date leave."""
+        if isinstance(self.lay.v.get("header_left_ratio"), (int, float)):
+            return float(self.lay.v["header_left_ratio"])
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        from danvan_desktop.exchange.pdf_report import register_fonts
+
+        register_fonts()  # Liberation Serif has the metrics of Times New Roman
+        lay = self.lay
+        lines = [(PARTY_NATION if lay.kind == "party" else STATE_NATION, "LiberationSerif-Bold", "nation_size"),
+                 (self.date_text(), "LiberationSerif-Italic", "date_size")]
+        if lay.kind == "state":
+            lines.append((STATE_MOTTO, "LiberationSerif-Bold", "motto_size"))
+        need = max(stringWidth(t, face, lay.size(size)) for t, face, size in lines) + 14  # points, with padding
+        width_pt = self.text_width / 12700
+        return max(0.34, min(0.55, 1 - need / width_pt))
 
     def number_text(self) -> str:
         """Return "Số 03-BC/ĐU" (party) or "Số: 12/BC-UBND" (state); a bare "-BC/ĐU" leaves room for the serial."""
@@ -295,6 +313,7 @@ class DocxWriter:
                 self.text(sec.own)
         closing = f"Trên đây là báo cáo {self.r.fields.title.strip() or 'công tác dân vận'}./."
         self.text(closing[:1].upper() + closing[1:] if self.lay.kind == "state" else closing)
+        self.d.paragraphs[-1].paragraph_format.keep_with_next = True  # never the signature alone on a page
 
     # -- closing
     def closing(self) -> None:
@@ -303,6 +322,7 @@ class DocxWriter:
         table = self.d.add_table(rows=1, cols=2)
         table.autofit = False
         self._borderless(table)
+        table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
         left, right = table.rows[0].cells
         half = int(self.text_width) // 2
         left.width = right.width = half
