@@ -226,8 +226,10 @@ class Prose:
                 o.lines.append(f"Theo lĩnh vực: {'; '.join(fields)}.")
             rec = _pair(self, self.val(o, "models.recognized.tap_the"), self.val(o, "models.recognized.ca_nhan"))
             if rec:
+                named = [f"“{m.name}” của {m.registrant}" for m in self.d.recognized[:12]]
+                tail = f": {'; '.join(named)}" if named else ""
                 o.lines.append(f"Trong số mô hình đăng ký {self.when_lower()}, có {rec} được công nhận điển hình "
-                               "“Dân vận khéo”.")
+                               f"“Dân vận khéo”{tail}.")
         else:
             o.lines.append(f"{self.when}, không có tập thể, cá nhân đăng ký mới mô hình “Dân vận khéo”.")
         at, ac = self.val(o, "models.awarded.tap_the"), self.val(o, "models.awarded.ca_nhan")

@@ -127,17 +127,22 @@ class _Facts:
     appendices: tuple[AppendixTable, ...]
 
 
-def _models(db: Database, actor: Actor, period: Period, unit_code: str | None) -> list[ModelNote]:
-    """The models awarded in the period, named with their award (read through the records service)."""
+def _models(db: Database, actor: Actor, period: Period,
+            unit_code: str | None) -> tuple[list[ModelNote], list[ModelNote]]:
+    """(recognised, awarded) models of the period, named with their award (read through the records service)."""
+    # Every model: an award counts by its date whatever the status (as models.awarded does).
     page = list_records(db, actor, "model", RecordQuery(unit_code=unit_code, limit=None))
-    out = []
+    recognized, awarded = [], []
     for r in page.rows:
         v = r.values
-        award, when = str(v.get("award") or ""), v.get("award_date")
+        award, when, registered = str(v.get("award") or ""), v.get("award_date"), v.get("registered_date")
+        note = ModelNote(str(v.get("registrant") or ""), str(v.get("name") or ""), str(v.get("registrant_kind") or ""),
+                         award, r.unit_name)
         if award and isinstance(when, dt.date) and period.contains(when):
-            out.append(ModelNote(str(v.get("registrant") or ""), str(v.get("name") or ""),
-                                 str(v.get("registrant_kind") or ""), award, r.unit_name))
-    return out
+            awarded.append(note)
+        if v.get("status") == "cong_nhan" and isinstance(registered, dt.date) and period.contains(registered):
+            recognized.append(note)
+    return recognized, awarded
 
 
 def _facts(db: Database, actor: Actor, period: Period, unit_code: str | None, cutoff: dt.date | None,
@@ -147,10 +152,11 @@ def _facts(db: Database, actor: Actor, period: Period, unit_code: str | None, cu
     children = children_figures(db, actor, period, unit_code, as_of=cutoff, today=today)
     two = _read_setting(db, TWO_DIGITS_SETTING, True) is not False
     religion = actor.can(Action.RELIGION)
+    recognized, awarded = _models(db, actor, summary.current.period, unit_code)
     data = ProseInput(period=summary.current.period, current=summary.current.indicators,
                       previous=summary.previous.indicators, comparable=summary.comparable,
-                      children=[(info.name, f.indicators) for info, f in children],
-                      awarded=_models(db, actor, summary.current.period, unit_code), two_digits=two, religion=religion)
+                      children=[(info.name, f.indicators) for info, f in children], recognized=recognized,
+                      awarded=awarded, two_digits=two, religion=religion)
     tables = [_indicator_table(summary, religion)]
     if children:
         tables.insert(0, _unit_table(summary, children))

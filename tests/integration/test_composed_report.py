@@ -95,7 +95,8 @@ def test_header_fields_headings_own_text_and_figures_read_back_from_the_docx(off
     body = "\n".join(texts)
     assert "Năm 2026, các cấp ủy, chính quyền, Mặt trận Tổ quốc và các đoàn thể chính trị - xã hội đã tổ chức 03 hội " \
            "nghị, tiếp xúc, đối thoại, thu hút 260 lượt người tham dự" in body
-    assert "Chi hội Phụ nữ bản Nà Khum với mô hình “Nuôi ong lấy mật” (Giấy khen của UBND xã)" in body
+    assert "Chi hội Phụ nữ bản Nà Khum với mô hình “Nuôi ong lấy mật” (Giấy khen của UBND xã)" in body  # awarded
+    assert "được công nhận điển hình “Dân vận khéo”: “Nuôi ong lấy mật” của Chi hội Phụ nữ bản Nà Khum." in body
     closing = all_text(d)
     assert "- Ban Dân vận Tỉnh ủy," in closing and "- Lưu VP." in closing and "Lò Văn Thành" in closing
 
