@@ -167,3 +167,26 @@ def test_a_kill_while_typing_loses_only_what_was_typed_since_the_last_autosave(d
     finally:
         again.close()
     QApplication.processEvents()
+
+
+def test_figures_that_no_longer_match_are_marked_in_the_composer(qtbot, db: Database) -> None:  # noqa: ANN001
+    from danvan_desktop.services.records import add_record
+
+    today = __import__("datetime").date.today()
+    reports.save_section(db, ADMIN, YEAR, "kho_khan", own="Bản nháp đầu tiên.")  # the draft fixes the figures
+    add_record(db, ADMIN, "meeting", {"kind": "doi_thoai", "title": "Đối thoại với Nhân dân", "date": today,
+                                      "organizer": "ubnd", "participants": 25})
+    ctx = make_ctx(db, ADMIN)
+    try:
+        w = open_composer(qtbot, ctx)
+        w.select_section("chinh_quyen")
+        assert w.stale_label.isVisibleTo(w)
+        assert "Hội nghị do cơ quan tổ chức: UBND: 0 trong văn bản, nay là 1" in w.stale_label.text()
+        row = next(i for i in range(w.sections.count()) if w.sections.item(i).data(256) == "chinh_quyen")
+        assert w.sections.item(row).text().endswith("⚠")
+        qtbot.mouseClick(w.regen_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
+        wait_idle(qtbot, ctx)
+        qtbot.waitUntil(lambda: not w.stale_label.isVisibleTo(w), timeout=10_000)
+        assert "01 hội nghị" in w.generated.toPlainText()
+    finally:
+        ctx.runner.shutdown()
