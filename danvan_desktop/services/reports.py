@@ -331,11 +331,35 @@ def _ensure(s: Session, db: Database, actor: Actor, period: Period, unit: Unit, 
     return draft
 
 
-def _prepare(db: Database, actor: Actor, period: Period, unit_code: str | None,
-             today: dt.date | None) -> tuple[ComposedReport, str]:
-    """Compose (which checks the permission and the unit) and return it with the unit's code."""
-    doc = compose(db, actor, period, unit_code, today=today)
-    return doc, doc.unit_code
+def _existing_or_composed(db: Database, actor: Actor, period: Period, unit_code: str | None,
+                          today: dt.date | None) -> tuple[str, ComposedReport | None]:
+    """The unit's code, and a freshly composed report only when no draft is stored yet.
+
+    Typing saves every few seconds: with a draft stored, a save touches only its rows, never the figures.
+    """
+    with db.reader() as s:
+        unit = _unit(s, actor, unit_code)
+        if _draft(s, unit, period) is not None:
+            return unit.code, None
+        code = unit.code
+    return code, compose(db, actor, period, code, today=today)
+
+
+def _draft_for_write(s: Session, db: Database, actor: Actor, period: Period, unit: Unit,
+                     doc: ComposedReport | None) -> ReportDraft:
+    """The stored draft inside a write transaction (created from `doc` the first time)."""
+    draft = _draft(s, unit, period)
+    if draft is not None:
+        return draft
+    if doc is None:  # deleted between the check and the write: nothing to build it from here
+        raise Refused("Bản nháp báo cáo vừa thay đổi; hãy lưu lại.")
+    return _ensure(s, db, actor, period, unit, doc)
+
+
+def _writable_keys(s: Session, draft: ReportDraft, actor: Actor) -> list[str]:
+    """The sections of a stored draft this account may write."""
+    religion = actor.can(Action.RELIGION)
+    return [r.key for r in _sections(s, draft) if r.writable and (religion or r.key not in RELIGION_SECTIONS)]
 
 
 def set_fields(db: Database, actor: Actor, period: Period, values: Mapping[str, Any], unit_code: str | None = None,
@@ -345,10 +369,10 @@ def set_fields(db: Database, actor: Actor, period: Period, values: Mapping[str, 
         checked = {k: check_field(k, clean_text(v) if isinstance(v, str) else v) for k, v in values.items()}
     except ReportInputError as e:
         raise Refused(str(e)) from e
-    doc, code = _prepare(db, actor, period, unit_code, today)
+    code, doc = _existing_or_composed(db, actor, period, unit_code, today)
     with db.transaction() as s:
         unit = _unit(s, actor, code)
-        draft = _ensure(s, db, actor, period, unit, doc)
+        draft = _draft_for_write(s, db, actor, period, unit, doc)
         fields = json.loads(draft.fields) | checked
         draft.fields = json.dumps(fields, ensure_ascii=False)
         draft.revision += 1
@@ -379,13 +403,17 @@ def save_section(db: Database, actor: Actor, period: Period, key: str, *, own: s
     for v in texts.values():
         if v is not None and len(v) > MAX_SECTION_TEXT:
             raise Refused(f"Nội dung mục “{key}” dài quá {fmt_int(MAX_SECTION_TEXT)} ký tự.")
-    doc, code = _prepare(db, actor, period, unit_code, today)
-    valid = [sec.key for sec in doc.sections if sec.writable]
-    if key not in valid:
-        raise Refused(unknown_section_message(key, valid))
+    code, doc = _existing_or_composed(db, actor, period, unit_code, today)
+    if doc is not None:
+        valid = [sec.key for sec in doc.sections if sec.writable]
+        if key not in valid:
+            raise Refused(unknown_section_message(key, valid))  # checked before the draft is created
     with db.transaction() as s:
         unit = _unit(s, actor, code)
-        draft = _ensure(s, db, actor, period, unit, doc)
+        draft = _draft_for_write(s, db, actor, period, unit, doc)
+        valid = _writable_keys(s, draft, actor)
+        if key not in valid:
+            raise Refused(unknown_section_message(key, valid))
         row = _section_row(s, draft, key)
         quiet = (draft.updated_by == actor.username and row.updated_at is not None
                  and utcnow() - row.updated_at < _AUDIT_QUIET)
@@ -407,7 +435,8 @@ def regenerate(db: Database, actor: Actor, period: Period, keys: Sequence[str] |
 
     Without keys: every section the clerk has not edited. With keys: those sections, edited or not (asked for).
     """
-    doc, code = _prepare(db, actor, period, unit_code, today)
+    doc = compose(db, actor, period, unit_code, today=today)
+    code = doc.unit_code
     facts = _facts(db, actor, period, code, doc.fields.cutoff, today)
     defs = {d.key: d for d in structure(db, period)}
     with db.transaction() as s:
