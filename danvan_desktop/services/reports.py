@@ -474,8 +474,19 @@ def next_issue(db: Database, actor: Actor, period: Period, unit_code: str | None
     with db.reader() as s:
         unit = _unit(s, actor, doc.unit_code)
         draft = _draft(s, unit, period)
-        n = len(list(s.scalars(select(ReportIssue.id).where(ReportIssue.report_id == draft.id)))) if draft else 0
-    return dataclasses.replace(doc, issue_no=n + 1)
+        last = s.scalar(select(ReportIssue).where(ReportIssue.report_id == draft.id)
+                        .order_by(ReportIssue.issue_no.desc(), ReportIssue.id.desc()).limit(1)) if draft else None
+        if last is None:
+            return dataclasses.replace(doc, issue_no=1)
+        # The same words issued again (the .pdf beside the .docx): the same issue, not a correction.
+        if _same_document(json.loads(last.document), dataclasses.replace(doc, issue_no=last.issue_no)):
+            return dataclasses.replace(doc, issue_no=last.issue_no)
+        return dataclasses.replace(doc, issue_no=last.issue_no + 1)
+
+
+def _same_document(stored: Mapping[str, Any], doc: ComposedReport) -> bool:
+    """Whether an issued copy says exactly what doc says (JSON round trip so types compare alike)."""
+    return json.loads(json.dumps(doc.frozen_json(), ensure_ascii=False)) == stored
 
 
 def record_issue(db: Database, actor: Actor, doc: ComposedReport, fmt: str, file_name: str, sha256: str,
@@ -485,8 +496,9 @@ def record_issue(db: Database, actor: Actor, doc: ComposedReport, fmt: str, file
     with db.transaction() as s:
         unit = _unit(s, actor, doc.unit_code)
         draft = _ensure(s, db, actor, period, unit, doc)
-        taken = s.scalars(select(ReportIssue.issue_no).where(ReportIssue.report_id == draft.id)).all()
-        if doc.issue_no in taken:
+        same = s.scalars(select(ReportIssue).where(ReportIssue.report_id == draft.id,
+                                                   ReportIssue.issue_no == doc.issue_no)).all()
+        if any(r.format == fmt or not _same_document(json.loads(r.document), doc) for r in same):
             raise Refused(f"Báo cáo này vừa được phát hành lần {doc.issue_no} (có người khác phát hành cùng lúc). "
                           "Hãy phát hành lại.")
         row = ReportIssue(report_id=draft.id, issue_no=doc.issue_no, number=doc.fields.number,

@@ -184,8 +184,12 @@ def test_the_issued_copy_stays_as_issued_after_later_edits(office: Database, tmp
     assert "03 hội nghị" in kept.section("he_thong_chinh_tri").generated
     second, _ = issue_report(office, ADMIN, YEAR, "docx", tmp_path / "lan2.docx")  # a correction: a new issue
     assert second.issue_no == 2
-    assert [(i.issue_no, i.number) for i in reports.list_issues(office, ADMIN, YEAR)] == [(2, "04-BC/ĐU"),
-                                                                                         (1, "03-BC/ĐU")]
+    pdf, _ = issue_report(office, ADMIN, YEAR, "pdf", tmp_path / "lan2.pdf")  # the same words as PDF: same issue
+    assert pdf.issue_no == 2
+    assert [(i.issue_no, i.format) for i in reports.list_issues(office, ADMIN, YEAR)] == [
+        (2, "pdf"), (2, "docx"), (1, "docx")]
+    assert [(i.issue_no, i.number) for i in reports.list_issues(office, ADMIN, YEAR)] == [
+        (2, "04-BC/ĐU"), (2, "04-BC/ĐU"), (1, "03-BC/ĐU")]
     assert "Bản gốc." in all_text(read_docx(tmp_path / "lan1.docx"))
 
 
