@@ -33,7 +33,7 @@ DEB_RUNTIME = [
     "libxcb-util1", "libxcb-xkb1", "libxkbcommon-x11-0", "libxcb-randr0", "libxcb-xfixes0", "libxcb-sync1",
     "libxcb-shm0", "libxcb-xinerama0",
 ]
-DEB_TEST = ["poppler-utils", "libreoffice-calc-nogui", "xvfb", "xauth"]
+DEB_TEST = ["poppler-utils", "libreoffice-calc-nogui", "libreoffice-writer-nogui", "xvfb", "xauth"]
 
 
 def say(msg: str) -> None:

@@ -198,12 +198,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     period = parse_period(args.period)
     out = Path(args.out)
-    if args.format == "pdf":
-        from danvan_desktop.exchange.report import export_report
+    if args.format in ("pdf", "docx"):
+        from danvan_desktop.exchange.report_issue import issue_report
 
         db = _open(args)
-        pages = export_report(db, _actor(args, db), period, out, args.unit)
-        print(f"Đã xuất báo cáo {period.label_vi} ({pages} trang) ra tệp “{out}”.")
+        issued, _changes = issue_report(db, _actor(args, db), period, args.format, out, args.unit)
+        serial = issued.number.strip()
+        number = f" số {serial}" if serial and serial[0] not in "-/" else ""
+        print(f"Đã xuất báo cáo{number} {period.label_vi} của {issued.unit_name} ra tệp “{out}” "
+              f"(phát hành lần {issued.issue_no}).")
         return EXIT_OK
     from danvan_desktop.exchange.package import export_package
 
@@ -211,6 +214,59 @@ def cmd_export(args: argparse.Namespace) -> int:
     info = export_package(db, _actor(args, db), period, out, args.unit)
     print(f"Đã xuất gói dữ liệu của {info.unit_name} (mã {info.unit_code}), {period.label_vi}, ra tệp “{out}”: "
           f"{info.total} bản ghi" + (f" (trong đó {info.deleted} bản ghi đã xóa)." if info.deleted else "."))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Show the composed report, write a section's text, or set header fields (SPEC §8 `report`)."""
+    from danvan_desktop.domain.periods import parse_period
+    from danvan_desktop.domain.report_doc import (
+        FIELD_KEYS,
+        ReportInputError,
+        check_field,
+        unknown_field_message,
+        unknown_section_message,
+    )
+    from danvan_desktop.services import reports
+
+    period = parse_period(args.period)
+    if (args.section is None) != (args.text_file is None):
+        raise CliError("--section và --text-file phải đi cùng nhau: báo cáo cần biết ghi tệp nào vào mục nào.")
+    values: dict[str, str] = {}
+    for item in args.set or []:
+        name, eq, value = item.partition("=")
+        if not eq:
+            raise CliError(f"“{item}” không đúng dạng TRƯỜNG=GIÁ_TRỊ.")
+        if name not in FIELD_KEYS:
+            raise CliError(unknown_field_message(name))
+        # A shell cannot easily pass a newline: recipients may also be separated by ";".
+        values[name] = value.replace(";", "\n") if name == "recipients" else value
+    text = None
+    if args.text_file:
+        try:
+            text = Path(args.text_file).read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise CliError(f"Tệp “{args.text_file}” không phải văn bản UTF-8.") from e
+    db = _open(args)
+    actor = _actor(args, db)
+    # Everything is checked before anything is written: a refusal changes nothing.
+    if args.section is not None:
+        valid = reports.section_keys(db, actor, period, args.unit)
+        if args.section not in valid:
+            raise CliError(unknown_section_message(args.section, valid))
+    try:
+        for name, value in values.items():
+            check_field(name, value)
+    except ReportInputError as e:
+        raise CliError(str(e)) from e
+    if text is not None:
+        reports.save_section(db, actor, period, args.section, own=text, unit_code=args.unit)
+        print(f"Đã ghi nội dung mục “{args.section}” ({len(text)} ký tự) vào báo cáo {period.label_vi}.")
+    if values:
+        reports.set_fields(db, actor, period, values, unit_code=args.unit)
+        print(f"Đã đặt {', '.join(values)} cho báo cáo {period.label_vi}.")
+    if args.json or (text is None and not values):
+        _print_json(reports.compose(db, actor, period, args.unit).as_json())
     return EXIT_OK
 
 
@@ -362,12 +418,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file", metavar="TỆP.xlsx")
     s.set_defaults(func=cmd_import)
 
-    s = sub.add_parser("export", help="xuất gói dữ liệu (xlsx) hoặc báo cáo (pdf)")
+    s = sub.add_parser("export", help="xuất gói dữ liệu (xlsx) hoặc phát hành báo cáo (docx, pdf)")
     s.add_argument("--period", required=True, metavar="KỲ")
-    s.add_argument("--format", required=True, choices=["xlsx", "pdf"])
+    s.add_argument("--format", required=True, choices=["xlsx", "pdf", "docx"])
     s.add_argument("--out", required=True, metavar="TỆP")
     s.add_argument("--unit", metavar="MÃ")
     s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("report", help="xem, viết báo cáo của một kỳ (nội dung, số, ngày, người ký…)")
+    s.add_argument("--period", required=True, metavar="KỲ")
+    s.add_argument("--unit", metavar="MÃ")
+    s.add_argument("--json", action="store_true", help="in báo cáo dạng JSON")
+    s.add_argument("--section", metavar="MỤC", help="mục cần ghi nội dung (cùng --text-file)")
+    s.add_argument("--text-file", metavar="TỆP", help="tệp văn bản UTF-8: nội dung riêng của mục")
+    s.add_argument("--set", nargs="+", metavar="TRƯỜNG=GIÁ_TRỊ", help="đặt trường: " + ", ".join(
+        ("number", "place", "date", "title", "cutoff", "signer_prefix", "signer_title", "signer_name", "recipients")))
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("merge", help="tổng hợp gói dữ liệu của đơn vị cấp dưới")
     s.add_argument("--dry-run", action="store_true", help="chỉ xem trước, không ghi")

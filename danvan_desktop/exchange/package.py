@@ -30,6 +30,7 @@ from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.text import sort_key
 from danvan_desktop.domain.vnformat import fmt_date
 from danvan_desktop.domain.vocab import BOOLEAN, ROLE
+from danvan_desktop.exchange import package_report
 from danvan_desktop.exchange.package_format import (
     FORMAT,
     FORMAT_VERSION,
@@ -400,6 +401,16 @@ def _meta_rows(root: Unit, anc: list[Any], period: Period, now: dt.datetime, act
     return rows
 
 
+def _report_texts(db: Database, actor: Actor, period: Period, unit_code: str) -> list[tuple[str, str, str]]:
+    """The unit's report text of the period, if it has one and the account may compose it."""
+    from danvan_desktop.services.reports import own_texts_for_package
+
+    try:
+        return own_texts_for_package(db, actor, period, unit_code)
+    except PermissionDenied:
+        return []
+
+
 def export_package(db: Database, actor: Actor, period: Period, out_path: Path | str, unit_code: str | None = None,
                    progress: Progress | None = None) -> PackageInfo:
     """Write the package of a unit (default: the office's own) for a period; the file appears only when whole."""
@@ -426,6 +437,7 @@ def export_package(db: Database, actor: Actor, period: Period, out_path: Path | 
             if counts[k.key]:
                 _check_lengths(s, k, u, period)
         units = _units_below(s, u)
+        report_rows = package_report.sheet_rows(_report_texts(db, actor, period, u.code))
         # Figures as of the export day when the period is still running, cut at the same day a year earlier.
         current, previous = both_figures(s, u, period, as_of_day(period, today=local_day(now)))
         titles = {k.key: sheet_title(k) for k in KINDS}
@@ -445,6 +457,8 @@ def export_package(db: Database, actor: Actor, period: Period, out_path: Path | 
             h.section("meta")
             h.row([c.key for c in META_COLUMNS])
             for row in _meta_rows(u, anc, period, now, actor, counts, len(units), deleted, titles):
+                _simple_row(meta, h, row)
+            for row in package_report.meta_rows(report_rows):
                 _simple_row(meta, h, row)
 
             labels = {"current": f"Kỳ này ({period.label_vi}{_until(current)})",
@@ -471,6 +485,7 @@ def export_package(db: Database, actor: Actor, period: Period, out_path: Path | 
                 if w.rows != counts[k.key]:  # same read transaction: cannot differ unless something is wrong
                     raise Refused(f"Số bản ghi “{k.label}” thay đổi trong khi xuất; hãy xuất lại.")
                 w.finish()
+            package_report.write_sheet(wb, h, report_rows, _SheetWriter, _simple_row)
             checksum = h.hexdigest()
             _simple_row(meta, CanonicalHash(), ["checksum", checksum,
                                                 "Mã kiểm tra SHA-256 của dữ liệu (cách tính: xem tài liệu định "

@@ -196,6 +196,8 @@ UNIT_COLUMNS = (Column("code", "Mã đơn vị", Col.TEXT, width=14), Column("na
 
 SECTION_COLUMNS: dict[str, tuple[Column, ...]] = {"meta": META_COLUMNS, "summary": SUMMARY_COLUMNS,
                                                    "units": UNIT_COLUMNS, **KIND_COLUMNS}
+# Optional sections after the records; package_report.py registers the report text's columns here.
+OPTIONAL_SECTIONS: dict[str, tuple[Column, ...]] = {}
 
 
 def sheet_title(kind: RecordKind) -> str:
@@ -512,7 +514,8 @@ class PackageReader:
 
     def _table(self, section: str, title: str) -> Iterator[tuple[int, dict[int, Column], list[Any], list[Any]]]:
         """Hash a table sheet; yield (row, {position: column}, typed, canonical) for each data row."""
-        known = {c.key: c for c in SECTION_COLUMNS[section]}
+        columns = SECTION_COLUMNS.get(section) or OPTIONAL_SECTIONS[section]
+        known = {c.key: c for c in columns}
         self._hash.section(section)
         if title not in self.book.sheets:
             self._problem(f"Thiếu trang “{title}”.")
@@ -537,7 +540,7 @@ class PackageReader:
         for i, k in enumerate(keys):
             if k in known:
                 cols[i] = known[k]
-        missing = [c.label for c in SECTION_COLUMNS[section] if c.key not in keys]
+        missing = [c.label for c in known.values() if c.key not in keys]
         if missing and section != "meta":
             self._problem(f"Trang “{title}” thiếu cột: {', '.join(missing)}.")
         lookups = {i: enum_lookup(c) for i, c in cols.items()}

@@ -26,6 +26,7 @@ from reportlab.platypus import (
     Frame,
     KeepTogether,
     LongTable,
+    PageBreak,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -198,6 +199,8 @@ class ReportDocument:
     doc_type: str = "BÁO CÁO"
     subtitle: str = ""
     blocks: tuple[Block, ...] = ()
+    date_text: str = ""  # the date line as written (a blank day "ngày … tháng … năm …"); "" = from issued_on
+    appendix: tuple[Block, ...] = ()  # Phụ lục: after the signature, from a new page (as in the Word file)
 
 
 # ---------------------------------------------------------------- fonts
@@ -484,7 +487,7 @@ class _Builder:
     def header(self) -> list[Flowable]:
         """The two header columns: issuing organ, number | national name, date line."""
         s = self.s
-        dl = date_line(s.place, self.doc.issued_on)
+        dl = self.doc.date_text or date_line(s.place, self.doc.issued_on)
         superior = _nfc(s.superior_name).strip().upper()
         organ = _nfc(s.organ_name).strip().upper()
         if s.layout == "party":
@@ -655,8 +658,12 @@ class _Builder:
 
     def body_flowables(self) -> list[Flowable]:
         """All body blocks in order."""
+        return self.flowables(self.doc.blocks)
+
+    def flowables(self, blocks: Sequence[Block]) -> list[Flowable]:
+        """Blocks as flowables."""
         out: list[Flowable] = []
-        for block in self.doc.blocks:
+        for block in blocks:
             if isinstance(block, Para):
                 out.append(self.para(block))
             elif isinstance(block, Heading):
@@ -704,7 +711,11 @@ class _Builder:
         # Never leave the signature alone on a page: take the last paragraph along with it.
         if body and isinstance(body[-1], Paragraph):
             closing = [body.pop(), *closing]
-        return [*self.header(), *self.title(), *body, KeepTogether(closing)]
+        story = [*self.header(), *self.title(), *body, KeepTogether(closing)]
+        if self.doc.appendix:
+            story.append(PageBreak())
+            story += self.flowables(self.doc.appendix)
+        return story
 
 
 # ---------------------------------------------------------------- rendering

@@ -26,6 +26,7 @@ from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.validation import Value
 from danvan_desktop.domain.vocab import BOOLEAN, ROLE
+from danvan_desktop.exchange import package_report
 from danvan_desktop.exchange.package_format import (
     BAD_SIGNATURE,
     UNSIGNED,
@@ -40,6 +41,7 @@ from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused
 from danvan_desktop.services.records import from_db, plain, stored_columns
+from danvan_desktop.services.reports import store_child_texts
 from danvan_desktop.services.signing import check_sender, fingerprint, pin
 from danvan_desktop.services.units import create_unit, home, in_subtree
 from danvan_desktop.store.database import Database
@@ -471,6 +473,7 @@ def _run(s: Session, actor: Actor, path: Path, *, write: bool, expected_hash: st
             done += len(batch)
             if progress is not None:
                 progress(done, total)
+        report_texts = package_report.read_texts(pkg)  # hashed last, before verify()
         pkg.verify()  # edited (checksum), unsigned, forged or damaged: raises; the transaction rolls back
         key = check_sender(s, meta.unit.code, meta.public_key)
         if key.status == "changed":
@@ -489,6 +492,8 @@ def _run(s: Session, actor: Actor, path: Path, *, write: bool, expected_hash: st
         if write:
             assert import_id is not None
             _write_ledger(s, actor, path, outcome, added)
+            if report_texts:  # the sender's report text, for the composer beside this office's own
+                store_child_texts(s, plan.unit(meta.unit.code), meta.period.code, report_texts, import_id)
     return outcome
 
 

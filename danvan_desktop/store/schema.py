@@ -30,7 +30,7 @@ from danvan_desktop.domain.fields import FieldType, RecordKind
 from danvan_desktop.domain.kinds import KINDS
 
 # The schema version packages carry; equals the number of the newest Alembic revision (db/versions).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 6
 HEAD_REVISION = f"{SCHEMA_VERSION:04d}"
 
 NAMING = {
@@ -227,3 +227,73 @@ class MergeConflict(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     resolved_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+# ---- composed reports (SPEC §5.1): drafts per unit and period, their sections, issued copies ---------------
+
+
+class ReportDraft(Base):
+    """The report of one unit for one period as the clerk writes it: header fields (JSON) and a revision."""
+
+    __tablename__ = "report"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    period: Mapped[str] = mapped_column(String(32))
+    fields: Mapped[str] = mapped_column(Text, default="{}")
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    __table_args__ = (Index("ux_report_unit_period", "unit_id", "period", unique=True),)
+
+
+class ReportSection(Base):
+    """One section of a draft: generated text (and whether the clerk edited it), the figures it states, own text."""
+
+    __tablename__ = "report_section"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    key: Mapped[str] = mapped_column(String(48))
+    position: Mapped[int] = mapped_column(Integer)
+    heading: Mapped[str] = mapped_column(Text, default="")
+    level: Mapped[int] = mapped_column(Integer, default=1)
+    writable: Mapped[bool] = mapped_column(Boolean, default=True)
+    actor: Mapped[str] = mapped_column(String(32), default="")
+    generated: Mapped[str] = mapped_column(Text, default="")
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    figures: Mapped[str] = mapped_column(Text, default="{}")  # JSON {indicator key: value stated}
+    own: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (Index("ux_report_section_key", "report_id", "key", unique=True),)
+
+
+class ReportIssue(Base):
+    """An issued copy, fixed: the whole document as it was (JSON), who issued it, when, in which file."""
+
+    __tablename__ = "report_issue"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    issue_no: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(200), default="")
+    issued_on: Mapped[dt.date | None] = mapped_column(Date)
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    issued_by: Mapped[str] = mapped_column(String(64), default="")
+    format: Mapped[str] = mapped_column(String(8), default="")
+    file_name: Mapped[str] = mapped_column(String(400), default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    document: Mapped[str] = mapped_column(Text)
+
+
+class ReportChildText(Base):
+    """A unit below's report text for a period, section by section, as its package delivered it."""
+
+    __tablename__ = "report_child_text"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    period: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(48))
+    heading: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    import_id: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (Index("ux_report_child_text", "unit_id", "period", "key", unique=True),)

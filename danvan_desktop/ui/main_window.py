@@ -101,7 +101,12 @@ class MainWindow(QMainWindow):
         if actor.can(Action.REPORT):
             self._add_page("reports", self.reports_page)
             self.report_view = ReportPage(ctx)
-            self.plug_reports(self.report_view)  # Ctrl+P is given its preview once the action exists
+            from danvan_desktop.ui.reports.composer import Composer
+            from danvan_desktop.ui.reports.tabs import ReportTabs
+
+            self.composer = Composer(ctx)
+            self.report_tabs = ReportTabs(self.composer, self.report_view)
+            self.plug_reports(self.report_tabs)  # Ctrl+P is given its preview once the action exists
         self.audit_page: AuditPage | None = None
         if actor.can(Action.AUDIT):
             self.audit_page = AuditPage(ctx)
@@ -349,6 +354,7 @@ class MainWindow(QMainWindow):
         """Ctrl+P: the reports page, on the window's unit and period, and its print preview."""
         if self.report_view is not None:
             self.show_page("reports")
+            self.report_tabs.setCurrentWidget(self.report_view)
             self.report_view.preview()
 
     def print_current(self) -> None:

@@ -75,3 +75,39 @@ def test_newer_schema_and_garbage_files_are_refused(tmp_path):
     junk.write_bytes(b"PK\x03\x04 khong phai sqlite" * 100)
     with pytest.raises(DatabaseDamaged, match="không phải cơ sở dữ liệu của Dân vận"):
         open_database(junk)
+
+
+def test_a_database_of_schema_0003_with_records_migrates_and_holds_reports(tmp_path):
+    """An office's file from before composed reports: upgraded in place, its records kept, reports writable."""
+    import datetime as dt
+
+    from danvan_desktop.domain.periods import parse_period
+    from danvan_desktop.services import reports
+    from danvan_desktop.services.actor import SYSTEM
+
+    path = tmp_path / "cu.db"
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_path()))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+        conn.exec_driver_sql("INSERT INTO unit (id, code, name, level, parent_id, scheme, path, name_folded, "
+                             "created_at) VALUES (1, '03424', 'Xã Bản Bo', 'xa', NULL, '2025', '/1/', 'xa ban bo', "
+                             "'2026-01-01 00:00:00')")
+        conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('home_unit', '\"03424\"')")
+        conn.exec_driver_sql(
+            "INSERT INTO meeting (id, unit_id, created_at, updated_at, created_by, updated_by, revision, deleted, "
+            "notes, search_text, sort_key, kind, title, date, participants, women, ethnic_minority, organizer) "
+            "VALUES ('7b0e6c1e-0000-4000-8000-000000000001', 1, '2026-01-01', '2026-01-01', 'a', 'a', 1, 0, '', "
+            "'', '', 'doi_thoai', 'Đối thoại', '2026-03-02', 40, 10, 0, 'ubnd')")
+    engine.dispose()
+    db = open_database(path)
+    try:
+        year = parse_period("2026")
+        reports.save_section(db, SYSTEM, year, "kho_khan", own="Khó khăn về giao thông.", today=dt.date(2026, 12, 31))
+        doc = reports.compose(db, SYSTEM, year)
+        assert doc.section("kho_khan").own == "Khó khăn về giao thông."
+        assert "01 hội nghị" in doc.section("chinh_quyen").generated
+    finally:
+        db.close()

@@ -1,0 +1,1 @@
+"""The report screens: composing, issuing and printing what leaves the office."""
