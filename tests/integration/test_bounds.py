@@ -20,8 +20,8 @@ from danvan_desktop.exchange.package import export_package
 from danvan_desktop.exchange.template import TemplateRejected, import_template, write_template
 from danvan_desktop.services.merge import apply_package, preview_package
 from danvan_desktop.services.records import add_record, count_by_kind
-from danvan_desktop.services.summary import summarize
 from danvan_desktop.services.setup import UnitSpec
+from danvan_desktop.services.summary import summarize
 from tests.integration.test_package_support import ADMIN, DISTRICT, PROVINCE, Q1, edit_cells, office, record_state
 
 
