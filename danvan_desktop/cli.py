@@ -172,9 +172,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"{summary.unit.name} — {period.label_vi} (so với {summary.previous.period.label_vi})")
     for ind in INDICATORS:
+        if not summary.current.shown(ind.key):
+            continue
         cur, prev = summary.current.indicators[ind.key], summary.previous.indicators[ind.key]
         if cur or prev:
             print(f"  {ind.label}: {fmt_int(cur)} (cùng kỳ: {fmt_int(prev)})")
+    if summary.current.withheld:
+        print("  (Không hiện số liệu tôn giáo: tài khoản không có quyền xem dữ liệu tôn giáo.)")
     return EXIT_OK
 
 

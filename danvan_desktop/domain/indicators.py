@@ -64,6 +64,11 @@ def _build() -> tuple[Indicator, ...]:
     return tuple(out)
 
 
+# Groups counted from the sensitive kinds (religious_site, religious_check): shown only to accounts holding
+# the religion right (SPEC §7). Every figure of them can identify a single site, so none is shown without it.
+SENSITIVE_GROUPS: frozenset[str] = frozenset({"religious_sites", "religious_checks"})
+
 INDICATORS: tuple[Indicator, ...] = _build()
 INDICATOR_KEYS: tuple[str, ...] = tuple(i.key for i in INDICATORS)
 LABELS: dict[str, str] = {i.key: i.label for i in INDICATORS}
+SENSITIVE_KEYS: frozenset[str] = frozenset(i.key for i in INDICATORS if i.group in SENSITIVE_GROUPS)

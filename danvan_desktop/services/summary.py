@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from danvan_desktop.domain import vocab as V
-from danvan_desktop.domain.indicators import INDICATOR_KEYS
+from danvan_desktop.domain.indicators import INDICATOR_KEYS, SENSITIVE_GROUPS, SENSITIVE_KEYS
 from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.text import sort_key
@@ -22,10 +22,28 @@ from danvan_desktop.store.schema import RECORD_TABLES, Unit
 
 @dataclass(frozen=True)
 class Figures:
-    """Indicators of one period: every key of SPEC §4 present, zeros included."""
+    """Indicators of one period: every key of SPEC §4 present, zeros included, except withheld groups.
+
+    `withheld` names the indicator groups left out because the account lacks the right to see them (the
+    religious figures without the religion right, SPEC §7); their keys are absent from `indicators`, so no
+    output can print them by mistake.
+    """
 
     period: Period
     indicators: dict[str, int]
+    withheld: frozenset[str] = frozenset()
+
+    def shown(self, key: str) -> bool:
+        """Whether this account may see the indicator."""
+        return key in self.indicators
+
+
+def for_actor(actor: Actor, f: Figures) -> Figures:
+    """The figures as this account may see them: without the religion right, no religious figure at all."""
+    if actor.can(Action.RELIGION):
+        return f
+    return Figures(f.period, {k: v for k, v in f.indicators.items() if k not in SENSITIVE_KEYS},
+                   f.withheld | SENSITIVE_GROUPS)
 
 
 @dataclass(frozen=True)
@@ -43,11 +61,15 @@ class Summary:
     def as_json(self) -> dict[str, Any]:
         """The object `danvan summary --json` prints."""
         def part(f: Figures) -> dict[str, Any]:
+            # Every key stays present (SPEC §8); a withheld figure is null, never a misleading zero.
             return {"period": f.period.code, "from": f.period.start.isoformat(), "to": f.period.end.isoformat(),
-                    "indicators": dict(f.indicators)}
+                    "indicators": {k: f.indicators.get(k) for k in INDICATOR_KEYS}}
         cur = part(self.current)
-        return {"unit": self.unit.code, "period": cur["period"], "from": cur["from"], "to": cur["to"],
-                "indicators": cur["indicators"], "previous": part(self.previous)}
+        out = {"unit": self.unit.code, "period": cur["period"], "from": cur["from"], "to": cur["to"],
+               "indicators": cur["indicators"], "previous": part(self.previous)}
+        if self.current.withheld:
+            out["withheld"] = sorted(self.current.withheld)
+        return out
 
 
 def _scope(t: Any, root: Unit, home_root: Unit) -> list[Any]:
@@ -188,7 +210,8 @@ def summarize(db: Database, actor: Actor, period: Period, unit_code: str | None 
         u = resolve_unit(s, root, unit_code) if unit_code else root
         parent = s.get(Unit, u.parent_id) if u.parent_id else None
         info = UnitInfo(u.code, u.name, u.level, parent.code if parent else None, u.scheme)
-        return Summary(info, figures(s, u, period), figures(s, u, period.previous_year()))
+        return Summary(info, for_actor(actor, figures(s, u, period)),
+                       for_actor(actor, figures(s, u, period.previous_year())))
 
 
 def children_figures(db: Database, actor: Actor, period: Period,
@@ -212,7 +235,7 @@ def children_figures(db: Database, actor: Actor, period: Period,
                 if uid is not None and paths.get(uid, "").startswith(c.path):
                     for k, v in values.items():
                         total[k] = total.get(k, 0) + v
-            out.append((UnitInfo(c.code, c.name, c.level, u.code, c.scheme), _complete(period, total)))
+            out.append((UnitInfo(c.code, c.name, c.level, u.code, c.scheme), for_actor(actor, _complete(period, total))))
         return out
 
 
