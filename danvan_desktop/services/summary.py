@@ -235,7 +235,8 @@ def children_figures(db: Database, actor: Actor, period: Period,
                 if uid is not None and paths.get(uid, "").startswith(c.path):
                     for k, v in values.items():
                         total[k] = total.get(k, 0) + v
-            out.append((UnitInfo(c.code, c.name, c.level, u.code, c.scheme), for_actor(actor, _complete(period, total))))
+            info = UnitInfo(c.code, c.name, c.level, u.code, c.scheme)
+            out.append((info, for_actor(actor, _complete(period, total))))
         return out
 
 
