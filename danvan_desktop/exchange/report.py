@@ -33,6 +33,7 @@ from danvan_desktop.exchange.pdf_report import (
 )
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
+from danvan_desktop.services.backup import check_output
 from danvan_desktop.services.errors import Refused
 from danvan_desktop.services.settings import read_setting, save_settings
 from danvan_desktop.services.summary import Figures, Summary, children_figures, summarize
@@ -755,7 +756,7 @@ def _write_atomically(data: bytes, out: Path) -> Path:
 def export_report(db: Database, actor: Actor, period: Period, out: Path, unit_code: str | None = None) -> int:
     """Write the report as a PDF file (atomically, audited) and return its page count."""
     actor.require(Action.REPORT)
-    out = Path(out)
+    out = check_output(db, Path(out))  # never over the live database or a backup (issue 11 item 4)
     doc, summary = _build(db, actor, period, unit_code, None)
     buffer = io.BytesIO()
     pages = render_pdf(doc, buffer)

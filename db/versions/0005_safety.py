@@ -4,6 +4,7 @@ Revision ID: 0005
 Revises: 0003
 """
 import json
+import uuid
 
 import sqlalchemy as sa
 from alembic import op
@@ -39,6 +40,11 @@ def upgrade() -> None:
         conn.execute(sa.text("DELETE FROM setting WHERE key = 'audit_head'"))
         conn.execute(sa.text("INSERT INTO setting (key, value) VALUES ('audit_head', :v)"),
                      {"v": json.dumps({"id": last.id, "hash": last.hash})})
+    # The office's own id: backups are named after it (with the unit code) so offices sharing a folder
+    # never rotate each other's files away.
+    if conn.execute(sa.text("SELECT 1 FROM setting WHERE key = 'office_id'")).first() is None:
+        conn.execute(sa.text("INSERT INTO setting (key, value) VALUES ('office_id', :v)"),
+                     {"v": json.dumps(uuid.uuid4().hex)})
     # The religion right used to come with the admin and tong_hop roles; it is now granted per account.
     # Accounts that had it keep it until an admin withholds it.
     conn.execute(sa.text("UPDATE account SET religion_access = 1 WHERE role IN ('admin', 'tong_hop')"))
