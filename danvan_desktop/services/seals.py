@@ -82,7 +82,7 @@ def broken_seals(s: Session, limit: int = 20) -> tuple[list[str], int]:
     total = 0
     for key, t in RECORD_TABLES.items():
         k = KIND_BY_KEY[key]
-        for r in s.execute(select(t)):
+        for r in s.execute(select(t).execution_options(yield_per=2000)):  # bounded memory at 500,000 rows
             row = dict(r._mapping)
             stored = row[SEAL_COLUMN]
             if stored is not None and stored == row_seal(row):
