@@ -48,6 +48,15 @@ def row_seal(row: Mapping[Any, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def with_seals(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for a bulk INSERT with their seals already set (for writers that insert through a raw connection,
+    like the scale-data generator; also saves the program's own writers the second write of each row).
+
+    Every column must be present in its stored Python type (dates as dates), as `stored_columns` gives them.
+    """
+    return [{**r, SEAL_COLUMN: row_seal(r)} for r in rows]
+
+
 def seal_pending(s: Session, tables: Iterable[str] | None = None) -> str:
     """Seal every unsealed record row (in the tables this transaction touched); the digest of what was sealed.
 

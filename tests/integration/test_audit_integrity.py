@@ -98,3 +98,25 @@ def test_merged_records_are_sealed_so_a_merge_leaves_the_district_clean(tmp_path
     assert len([p for p in check_audit(district, ADMIN) if "Điểm nhóm" in p]) == 1
     x1.close()
     district.close()
+
+
+def test_rows_a_bulk_generator_seals_itself_pass_the_check(commune):
+    import uuid
+
+    from sqlalchemy import select
+
+    from danvan_desktop.domain.kinds import KIND_BY_KEY
+    from danvan_desktop.services.records import stored_columns
+    from danvan_desktop.services.seals import with_seals
+    from danvan_desktop.store.schema import RECORD_TABLES, Unit
+
+    with commune.reader() as s:
+        uid = s.scalar(select(Unit.id).where(Unit.code == "03424-01"))
+    now = dt.datetime(2025, 3, 1, 8, 30, 15, 123456)
+    v = {"kind": "khac", "title": "Hàng loạt", "date": dt.date(2025, 3, 1), "participants": 5}
+    rows = [{"id": str(uuid.uuid4()), "unit_id": uid, "created_at": now, "updated_at": now, "created_by": "admin",
+             "updated_by": "admin", "revision": 1, "deleted": False, "notes": "",
+             **stored_columns(KIND_BY_KEY["meeting"], v, "", "Bản Nà Khum")} for _ in range(3)]
+    with commune.engine.begin() as conn:  # a raw connection: nothing seals these rows but themselves
+        conn.execute(RECORD_TABLES["meeting"].insert(), with_seals(rows))
+    assert check_audit(commune, ADMIN) == []
