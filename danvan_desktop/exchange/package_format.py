@@ -318,7 +318,8 @@ def read_cell(col: Column, lookup: Mapping[str, str] | None, v: CellValue) -> tu
             return v, v
         if isinstance(v, float) and v.is_integer():
             return int(v), int(v)
-        if isinstance(v, str) and v.strip().lstrip("-").isdigit():
+        # 40 digits at most: int() of thousands of digits raises (or takes long) instead of refusing the cell.
+        if isinstance(v, str) and len(v) <= 40 and v.strip().lstrip("-").isdigit():
             n = int(v.strip())
             return n, n
         raise _CellError

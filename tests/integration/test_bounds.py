@@ -162,3 +162,11 @@ def test_template_whole_numbers_as_people_write_them_are_read(commune, template,
     _fill_meeting(template, cell)
     import_template(commune, ADMIN, template)
     assert summarize(commune, ADMIN, Q1).current.indicators["meetings.participants"] == stored
+
+
+def test_a_count_of_five_thousand_digits_in_a_package_is_refused_not_a_traceback(pair, tmp_path):
+    x1, district, _, _ = pair
+    package = tmp_path / "x1.xlsx"
+    export_package(x1, ADMIN, Q1, package)
+    edit_cells(package, "Hội nghị", {(3, "participants"): "9" * 5000}, reseal=True)
+    _refused_naming(district, package, "Số người tham dự", "không đọc được")
