@@ -156,6 +156,7 @@ def test_every_bound_is_refused_just_above_and_accepted_at_it():
                     if other.type is FieldType.INT and other.key != f.key:
                         good[other.key] = f.max_value if other.max_value == f.max_value else None
                 assert check_record(k, good)[f.key] == f.max_value
-                assert messages(k, **{**good, f.key: f.max_value + 1})[f.key].startswith(f"{f.label} không được lớn hơn")
+                too_big = messages(k, **{**good, f.key: f.max_value + 1})[f.key]
+                assert too_big.startswith(f"{f.label} không được lớn hơn")
             if f.type in (FieldType.TEXT, FieldType.LONGTEXT):
                 assert messages(k, **{f.key: "a" * (f.max_len + 1)})[f.key].startswith(f"{f.label} không được dài quá")
