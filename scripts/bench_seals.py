@@ -33,9 +33,9 @@ from tests.integration.test_package_support import (  # noqa: E402
 def measure(work: Path, packages: list[Path], tag: str) -> None:
     """Bulk insert of 20,000 meetings, a save, a merge of the packages, and (sealed only) the audit check."""
     (work / tag).mkdir()
-    db = commune(work / tag, "X9")
+    db = commune(work / tag, "Y1")
     t = time.perf_counter()
-    bulk_meetings(db, "X9", 20_000)
+    bulk_meetings(db, "Y1", 20_000)
     bulk = time.perf_counter() - t
     m = add_record(db, ADMIN, "meeting", {"kind": "khac", "title": "Đo", "date": "01/02/2025"})
     t = time.perf_counter()
