@@ -243,18 +243,46 @@ def daily_backup_due(db: Database) -> bool:
     return not any(b.made_at.strftime("%Y%m%d") == today for b in list_backups(db))
 
 
+def _stamped(p: Path, prefix: str) -> BackupInfo | None:
+    rest = p.stem[len(prefix):]
+    try:
+        made = dt.datetime.strptime(rest[:22], "%Y%m%d-%H%M%S-%f")
+    except ValueError:
+        return None
+    return BackupInfo(p, made, rest[23:], p.stat().st_size)
+
+
+def _home_code(path: Path) -> str | None:
+    """The home unit code inside a backup file (None if it cannot be read)."""
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
+            row = c.execute("SELECT value FROM setting WHERE key = 'home_unit'").fetchone()
+        c.close()
+        return str(json.loads(row[0])) if row else None
+    except (sqlite3.Error, ValueError):
+        return None
+
+
 def list_backups(db: Database) -> list[BackupInfo]:
-    """Automatic backups of this office, newest first (another office's files in the folder are not listed)."""
+    """Automatic backups of this office, newest first (another office's files in the folder are not listed).
+
+    Backups made before they were named after the office ("tu-dong-<file name>-<time>-<reason>.db") are
+    listed, and rotated, only when the home unit inside them is this office's.
+    """
     folder = backup_dir(db)
+    if not folder.is_dir():
+        return []
     out: list[BackupInfo] = []
     prefix = f"{AUTO_PREFIX}-{office_tag(db)}-"
-    for p in folder.glob(f"{prefix}*.db") if folder.is_dir() else []:
-        rest = p.stem[len(prefix):]
-        try:
-            made = dt.datetime.strptime(rest[:22], "%Y%m%d-%H%M%S-%f")
-        except ValueError:
-            continue
-        out.append(BackupInfo(p, made, rest[23:], p.stat().st_size))
+    for p in folder.glob(f"{prefix}*.db"):
+        if (info := _stamped(p, prefix)) is not None:
+            out.append(info)
+    legacy = f"{AUTO_PREFIX}-{db.path.stem}-"
+    home_code = read_setting(db, "home_unit")
+    for p in folder.glob(f"{legacy}*.db"):
+        info = _stamped(p, legacy)
+        if info is not None and not p.name.startswith(prefix) and _home_code(p) == home_code:
+            out.append(info)
     return sorted(out, key=lambda b: b.made_at, reverse=True)
 
 

@@ -164,3 +164,16 @@ def test_a_backup_whose_audit_entry_cannot_be_written_still_reports_the_good_cop
     info = backup(commune, ADMIN, tmp_path / "usb" / "banbo.db")
     assert info.path.is_file() and b.check_backup_file(info.path) == "03424"
     assert "đã ghi xong" in info.note and "khóa" in info.note
+
+
+def test_backups_named_the_old_way_are_listed_only_for_their_own_office(commune, district, tmp_path):
+    shared = tmp_path / "usb-chung"
+    for db in (commune, district):
+        save_settings(db, ADMIN, {"backup_dir": str(shared)})
+    ours = auto_backup(commune, "hang-ngay").path
+    theirs = auto_backup(district, "hang-ngay").path
+    # As version 0003 named them: after the database file, the same for every office.
+    old_ours = ours.rename(shared / f"tu-dong-{commune.path.stem}-20250101-080000-000001-hang-ngay.db")
+    theirs.rename(shared / f"tu-dong-{commune.path.stem}-20250102-080000-000001-hang-ngay.db")
+    assert [b.path for b in list_backups(commune)] == [old_ours]
+    assert list_backups(district) == []  # its file has another name stem ("tamduong"), and is not the commune's
