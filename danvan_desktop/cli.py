@@ -73,6 +73,21 @@ def _open(args: argparse.Namespace) -> Any:
     return open_database(path, create=False)
 
 
+def _configured_backup_dir(db_path: Path) -> Path | None:
+    """The backup folder a database is set to use, read without opening it for writing (None if unknown)."""
+    import sqlite3
+
+    if not db_path.is_file():
+        return None
+    try:
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as c:
+            row = c.execute("SELECT value FROM setting WHERE key = 'backup_dir'").fetchone()
+        c.close()
+        return Path(json.loads(row[0])) if row and json.loads(row[0]) else None
+    except (sqlite3.Error, ValueError, TypeError):
+        return None
+
+
 def _actor(args: argparse.Namespace, db: Any) -> Any:
     from danvan_desktop.services.accounts import authenticate
 
@@ -129,10 +144,13 @@ def cmd_useradd(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    """Write the entry template."""
+    """Write the entry template (never over the database named by --db, or the default one, or a backup)."""
     from danvan_desktop.exchange.template import write_template
+    from danvan_desktop.services.backup import check_output_path
 
     out = Path(args.out)
+    db_path = _db_path(args).expanduser().resolve()
+    check_output_path(out, db_path, _configured_backup_dir(db_path))
     write_template(out)
     print(f"Đã ghi mẫu nhập liệu “{out}”.")
     return EXIT_OK
@@ -177,9 +195,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
               else "chưa có số liệu cùng kỳ để so sánh")
     print(f"{summary.unit.name} — {period.label_vi}, số liệu đến ngày {fmt_date(cur_f.as_of)} ({versus})")
     for ind in INDICATORS:
+        if not cur_f.shown(ind.key):
+            continue
         cur, prev = cur_f.indicators[ind.key], prev_f.indicators[ind.key]
         if cur or prev:
             print(f"  {ind.label}: {fmt_int(cur)}" + (f" (cùng kỳ: {fmt_int(prev)})" if summary.comparable else ""))
+    if cur_f.withheld:
+        print("  (Không hiện số liệu tôn giáo: tài khoản không có quyền xem dữ liệu tôn giáo.)")
     return EXIT_OK
 
 
@@ -366,6 +388,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     db = _open(args)
     info = backup(db, _actor(args, db), Path(args.out))
     print(f"Đã sao lưu vào “{info.path}” ({info.size // 1024} KB), đã kiểm tra toàn vẹn.")
+    if info.note:  # the copy is good; only its audit entry is missing
+        print(info.note, file=sys.stderr)
     return EXIT_OK
 
 

@@ -92,6 +92,7 @@ def _values(kind: str, rng: random.Random, i: int) -> dict[str, Any]:
 def _fill(db: Any, unit_ids: list[tuple[int, str]], per_unit: int, seed: int) -> None:
     """Insert per_unit records for each unit with bulk Core inserts (services' own stored form)."""
     from danvan_desktop.services.records import stored_columns
+    from danvan_desktop.services.seals import with_seals
     from danvan_desktop.store.schema import RECORD_TABLES
 
     rng = random.Random(seed)
@@ -110,7 +111,7 @@ def _fill(db: Any, unit_ids: list[tuple[int, str]], per_unit: int, seed: int) ->
                     rows.append({"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "unit_id": uid,
                                  "created_at": now, "updated_at": now, "created_by": "admin", "updated_by": "admin",
                                  "revision": 1, "deleted": False, "notes": "", **stored_columns(k, v, "", uname)})
-                conn.execute(RECORD_TABLES[kind].insert(), rows)
+                conn.execute(RECORD_TABLES[kind].insert(), with_seals(rows))
 
 
 def _offices(work: Path) -> tuple[Any, Any]:

@@ -18,6 +18,7 @@ from danvan_desktop.domain import vocab as V
 from danvan_desktop.domain.kinds import KIND_BY_KEY
 from danvan_desktop.services import demo
 from danvan_desktop.services.records import stored_columns
+from danvan_desktop.services.seals import with_seals
 from danvan_desktop.services.setup import UnitSpec, init_office
 from danvan_desktop.services.units import create_unit, home
 from danvan_desktop.store.database import Database
@@ -103,11 +104,11 @@ def build_province(path: Path, communes: int = 100, years: int = 5, first_year: 
                 sites.append({"id": rid, "unit_id": uid, "created_at": now, "updated_at": now, "created_by": "admin",
                               "updated_by": "admin", "revision": 1, "deleted": False, "notes": "",
                               **stored_columns(KIND_BY_KEY["religious_site"], v, "", uname)})
-            conn.execute(RECORD_TABLES["religious_site"].insert(), sites)
+            conn.execute(RECORD_TABLES["religious_site"].insert(), with_seals(sites))
             for year in range(first_year, first_year + years):
                 for kind, n in PER_COMMUNE_YEAR.items():
                     rows = _rows_for(kind, uid, uname, year, max(1, int(n * scale)), rng, now, links)
-                    conn.execute(RECORD_TABLES[kind].insert(), rows)
+                    conn.execute(RECORD_TABLES[kind].insert(), with_seals(rows))
     return db
 
 

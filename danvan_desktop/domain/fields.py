@@ -21,8 +21,17 @@ class FieldType(StrEnum):
     UNITS = "units"  # a list of unit codes
 
 
-# Excel's cell limit; longer text would be cut silently on export (PLATFORM-NOTES).
+# Bounds declared here once; validation enforces them for the form, the template and the merge alike.
+# Long text: under Excel's 32,767-unit cell limit with room for the "_xHHHH_" escapes packages add, so any
+# stored text can always travel upward (a longer note once blocked a district's whole export).
 MAX_TEXT = 32_000
+# One-line fields (names, places, references): a line of a form, not an essay; 1,000 characters is many
+# times the longest official name or document reference and keeps lists and PDF tables printable.
+MAX_LINE = 1_000
+# Notes (Ghi chú) of the envelope: long text.
+MAX_NOTES = MAX_TEXT
+# A record's revision: a signed 32-bit integer (PostgreSQL INTEGER, Excel-safe); 2^31 edits never happen.
+MAX_REVISION = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -36,21 +45,23 @@ class Field:
     vocab: Vocabulary | None = None
     max_len: int = MAX_TEXT
     min_value: int | None = None
+    max_value: int | None = None  # INT fields: the largest believable value (sums stay far from 2^63)
     ref_kind: str | None = None  # for REF fields: the kind it points at
     searchable: bool = False  # part of the folded search text
     hint: str = ""
 
 
-def text(key: str, label: str, *, required: bool = False, max_len: int = MAX_TEXT,
+def text(key: str, label: str, *, required: bool = False, max_len: int | None = None,
          searchable: bool = True, long: bool = False, hint: str = "") -> Field:
-    """A text field (searchable by default)."""
+    """A text field (searchable by default); one line holds MAX_LINE characters, long text MAX_TEXT."""
+    limit = max_len if max_len is not None else (MAX_TEXT if long else MAX_LINE)
     return Field(key, label, FieldType.LONGTEXT if long else FieldType.TEXT, required=required,
-                 max_len=max_len, searchable=searchable, hint=hint)
+                 max_len=limit, searchable=searchable, hint=hint)
 
 
-def count(key: str, label: str) -> Field:
-    """A whole number ≥ 0."""
-    return Field(key, label, FieldType.INT, min_value=0)
+def count(key: str, label: str, *, maximum: int) -> Field:
+    """A whole number from 0 to maximum (each field says why its maximum is far beyond real use)."""
+    return Field(key, label, FieldType.INT, min_value=0, max_value=maximum)
 
 
 def day(key: str, label: str, *, required: bool = False) -> Field:
@@ -64,8 +75,8 @@ def choice(key: str, label: str, vocab: Vocabulary, *, required: bool = True) ->
 
 
 def link(key: str, label: str, ref_kind: str) -> Field:
-    """An optional link to a record of another kind."""
-    return Field(key, label, FieldType.REF, ref_kind=ref_kind)
+    """An optional link to a record of another kind (its id, a UUID of 36 characters)."""
+    return Field(key, label, FieldType.REF, ref_kind=ref_kind, max_len=36)
 
 
 @dataclass(frozen=True)

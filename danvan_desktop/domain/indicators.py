@@ -35,7 +35,7 @@ def _each(prefix: str, vocab: Vocabulary, label: str) -> list[Indicator]:
 def _build() -> tuple[Indicator, ...]:
     out: list[Indicator] = [Indicator("meetings.total", "Tổng số hội nghị", "meetings")]
     out += _each("meetings.by_kind", V.MEETING_KIND, "Hội nghị")
-    out += _each("meetings.by_organizer", V.BODY, "Cơ quan tổ chức")
+    out += _each("meetings.by_organizer", V.BODY, "Hội nghị do cơ quan tổ chức")
     out += [
         Indicator("meetings.participants", "Lượt người tham dự", "meetings"),
         Indicator("meetings.women", "Trong đó nữ", "meetings"),
@@ -53,7 +53,7 @@ def _build() -> tuple[Indicator, ...]:
     ]
     out += _each("monitoring.by_kind", V.MONITORING_KIND, "Hình thức")
     out += _each("monitoring.by_follow_up", V.FOLLOW_UP, "Khắc phục")
-    out += _each("monitoring.by_lead_body", V.BODY, "Cơ quan chủ trì")
+    out += _each("monitoring.by_lead_body", V.BODY, "Giám sát, kiểm tra do cơ quan chủ trì")
     out += [Indicator("religious_sites.total", "Tổng số điểm nhóm, cơ sở tôn giáo", "religious_sites")]
     out += _each("religious_sites.by_registration", V.REGISTRATION, "Đăng ký")
     out += [
@@ -61,7 +61,7 @@ def _build() -> tuple[Indicator, ...]:
         Indicator("religious_checks.total", "Tổng số cuộc kiểm tra tôn giáo", "religious_checks"),
     ]
     out += _each("religious_checks.by_result", V.CHECK_RESULT, "Kết quả")
-    out += _each("religious_checks.by_body", V.BODY, "Cơ quan kiểm tra")
+    out += _each("religious_checks.by_body", V.BODY, "Kiểm tra tôn giáo do cơ quan")
     out += _each("models.registered", V.REGISTRANT_KIND, "Đăng ký mô hình")
     out += _each("models.by_field", V.MODEL_FIELD, "Lĩnh vực")
     out += _each("models.recognized", V.REGISTRANT_KIND, "Được công nhận điển hình")
@@ -69,9 +69,14 @@ def _build() -> tuple[Indicator, ...]:
     return tuple(out)
 
 
+# Groups counted from the sensitive kinds (religious_site, religious_check): shown only to accounts holding
+# the religion right (SPEC §7). Every figure of them can identify a single site, so none is shown without it.
+SENSITIVE_GROUPS: frozenset[str] = frozenset({"religious_sites", "religious_checks"})
+
 INDICATORS: tuple[Indicator, ...] = _build()
 INDICATOR_KEYS: tuple[str, ...] = tuple(i.key for i in INDICATORS)
 LABELS: dict[str, str] = {i.key: i.label for i in INDICATORS}
+SENSITIVE_KEYS: frozenset[str] = frozenset(i.key for i in INDICATORS if i.group in SENSITIVE_GROUPS)
 
 # The actors of the political system a report speaks of (SPEC §4), each with the bodies (3.6) it groups.
 ACTORS: dict[str, tuple[str, ...]] = {

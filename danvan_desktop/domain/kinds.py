@@ -26,9 +26,11 @@ MEETING = RecordKind(
         text("location", "Địa điểm"),
         choice("organizer", "Cơ quan tổ chức", V.BODY, required=False),
         text("chair", "Người chủ trì"),
-        count("participants", "Số người tham dự"),
-        count("women", "Trong đó nữ"),
-        count("ethnic_minority", "Trong đó người DTTS"),
+        # 10^7: more than any province's population at one event; a sum over 500,000 such records is
+        # 5·10^12, nowhere near SQLite's 2^63 (two values of 5·10^18 once overflowed every summary).
+        count("participants", "Số người tham dự", maximum=10_000_000),
+        count("women", "Trong đó nữ", maximum=10_000_000),
+        count("ethnic_minority", "Trong đó người DTTS", maximum=10_000_000),
     ),
     rules=(Rule("le", "women", "participants"), Rule("le", "ethnic_minority", "participants")),
     event_field="date",
@@ -73,9 +75,11 @@ MONITORING = RecordKind(
         day("end_date", "Đến ngày"),
         Field("target_units", "Đơn vị được giám sát", FieldType.UNITS),
         text("targets", "Địa bàn, đối tượng"),
-        count("members", "Số thành viên đoàn"),
+        # A supervision team is a handful of people; 10,000 leaves room for a province-wide campaign.
+        count("members", "Số thành viên đoàn", maximum=10_000),
         text("findings", "Kết quả, nhận xét", long=True),
-        count("recommendations", "Số kiến nghị"),
+        # Recommendations of one supervision: dozens at most; 10,000 is a generous ceiling.
+        count("recommendations", "Số kiến nghị", maximum=10_000),
         choice("follow_up", "Tình hình khắc phục", V.FOLLOW_UP),
     ),
     rules=(Rule("date_not_before", "end_date", "start_date"),),
@@ -94,8 +98,9 @@ RELIGIOUS_SITE = RecordKind(
         choice("registration", "Tình trạng đăng ký", V.REGISTRATION),
         text("registration_ref", "Số, ngày văn bản đăng ký"),
         text("leader", "Người phụ trách"),
-        count("followers", "Số tín đồ"),
-        count("households", "Số hộ"),
+        # One site or organisation: the largest have tens of thousands of followers; 10^7 is beyond any.
+        count("followers", "Số tín đồ", maximum=10_000_000),
+        count("households", "Số hộ", maximum=10_000_000),
     ),
     rules=(Rule("le", "households", "followers"),),
     event_field=None,

@@ -39,21 +39,21 @@ ACTION_LABELS: dict[Action, str] = {
     Action.RELIGION: "xem dữ liệu tôn giáo",
 }
 
+# The religion right is never part of a role: it is granted per account (SPEC §7), for every role alike.
 PERMISSIONS: dict[str, frozenset[Action]] = {
-    "admin": frozenset(Action),
+    "admin": frozenset(Action) - {Action.RELIGION},
     "can_bo": frozenset({Action.VIEW, Action.EDIT_OWN, Action.IMPORT_TEMPLATE, Action.EXPORT_PACKAGE,
                          Action.REPORT}),
     "tong_hop": frozenset({Action.VIEW, Action.EDIT_OWN, Action.EDIT_SUBTREE, Action.IMPORT_TEMPLATE,
-                           Action.EXPORT_PACKAGE, Action.REPORT, Action.MERGE, Action.BACKUP, Action.AUDIT,
-                           Action.RELIGION}),
+                           Action.EXPORT_PACKAGE, Action.REPORT, Action.MERGE, Action.BACKUP, Action.AUDIT}),
     "van_thu": frozenset({Action.VIEW, Action.REPORT}),
 }
 
 
 def allowed(role: str, action: Action, *, religion_access: bool = False) -> bool:
-    """Whether a role may do an action; the religion grant opens religious records to any role."""
-    if action is Action.RELIGION and religion_access:
-        return True
+    """Whether a role may do an action; religious records need the account's own grant, whatever the role."""
+    if action is Action.RELIGION:
+        return religion_access and role in PERMISSIONS
     return action in PERMISSIONS.get(role, frozenset())
 
 

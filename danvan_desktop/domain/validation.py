@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from danvan_desktop.domain.fields import Field, FieldType, RecordKind, Rule
+from danvan_desktop.domain.fields import MAX_NOTES, MAX_REVISION, Field, FieldType, RecordKind, Rule
+from danvan_desktop.domain.kinds import ENVELOPE_LABELS
 from danvan_desktop.domain.text import clean_text
-from danvan_desktop.domain.vnformat import parse_date_vn
+from danvan_desktop.domain.vnformat import fmt_int, parse_date_vn, parse_int_vn
 
 Value = str | int | bool | dt.date | tuple[str, ...] | None
 
@@ -53,16 +54,11 @@ def parse_value(f: Field, raw: object) -> Value:
             s = " ".join(s.split())  # one-line fields: no stray line breaks from paste
         return s
     if f.type is FieldType.INT:
-        if isinstance(raw, bool):
-            raise _err(f, f"{f.label} phải là một số nguyên")
-        if isinstance(raw, int):
-            return raw
-        if isinstance(raw, float) and raw.is_integer():
-            return int(raw)
-        s = clean_text(str(raw)).replace(".", "").replace(" ", "")  # "1.858" is Vietnamese for 1858
-        if s.lstrip("-").isdigit():
-            return int(s)
-        raise _err(f, f"{f.label} phải là một số nguyên (đang là {_quoted(str(raw))})")
+        try:
+            return parse_int_vn(raw if isinstance(raw, int | float) else clean_text(str(raw)))
+        except ValueError:
+            shown = str(raw) if not isinstance(raw, float) else repr(raw).replace(".", ",")
+            raise _err(f, f"{f.label} phải là một số nguyên (đang là {_quoted(shown[:40])})") from None
     if f.type is FieldType.DATE:
         try:
             return parse_date(raw)
@@ -100,13 +96,26 @@ def _err(f: Field, message: str) -> _OneError:
     return _OneError(FieldError(f.key, message))
 
 
+def text_length(s: str) -> int:
+    """A text's length as spreadsheets count it: characters beyond U+FFFF count twice (UTF-16 units)."""
+    return len(s) + sum(1 for ch in s if ord(ch) > 0xFFFF) if not s.isascii() else len(s)
+
+
+def _too_long(label: str, limit: int, n: int) -> str:
+    return f"{label} không được dài quá {fmt_int(limit)} ký tự (đang có {fmt_int(n)})"
+
+
 def _check_field(f: Field, v: Value) -> str | None:
     if v is None or v == "" or v == ():
         return f"{f.label} không được để trống" if f.required else None
-    if isinstance(v, str) and len(v) > f.max_len:
-        return f"{f.label} không được dài quá {f.max_len:,} ký tự (đang có {len(v):,})".replace(",", ".")
+    if isinstance(v, str) and text_length(v) > f.max_len:
+        return _too_long(f.label, f.max_len, text_length(v))
+    if isinstance(v, tuple) and text_length(";".join(v)) > f.max_len:
+        return _too_long(f.label, f.max_len, text_length(";".join(v)))
     if f.type is FieldType.INT and f.min_value is not None and isinstance(v, int) and v < f.min_value:
         return f"{f.label} không được là số âm"
+    if f.type is FieldType.INT and f.max_value is not None and isinstance(v, int) and v > f.max_value:
+        return f"{f.label} không được lớn hơn {fmt_int(f.max_value)}"
     if f.type is FieldType.DATE and isinstance(v, dt.date) and not (1900 <= v.year <= 2999):
         return f"{f.label} có năm {v.year} không hợp lệ"
     return None
@@ -167,6 +176,26 @@ def check_record(kind: RecordKind, raw: Mapping[str, object], *, partial: bool =
     return values
 
 
+NOTES_LABEL = ENVELOPE_LABELS["notes"]
+REVISION_LABEL = ENVELOPE_LABELS["revision"]
+
+
 def check_notes(raw: Any) -> str:
-    """The envelope's free-text notes, cleaned."""
-    return "" if raw is None else clean_text(str(raw))
+    """The envelope's free-text notes, cleaned; ValidationError (field "notes") when longer than MAX_NOTES."""
+    note = "" if raw is None else clean_text(str(raw))
+    if text_length(note) > MAX_NOTES:
+        raise ValidationError([FieldError("notes", _too_long(NOTES_LABEL, MAX_NOTES, text_length(note)))])
+    return note
+
+
+def check_revision(raw: Any) -> int:
+    """A record's revision: a whole number from 1 to MAX_REVISION (2^31 − 1); ValidationError otherwise."""
+    try:
+        rev = parse_int_vn(raw)
+    except ValueError:
+        raise ValidationError([FieldError("revision", f"{REVISION_LABEL} phải là một số nguyên "
+                                                      f"(đang là {_quoted(str(raw)[:40])})")]) from None
+    if not 1 <= rev <= MAX_REVISION:
+        raise ValidationError([FieldError("revision", f"{REVISION_LABEL} phải từ 1 đến {fmt_int(MAX_REVISION)} "
+                                                      f"(đang là {_quoted(str(rev)[:40])})")])
+    return rev

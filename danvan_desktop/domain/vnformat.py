@@ -17,6 +17,7 @@ __all__ = [
     "fmt_percent",
     "fmt_date",
     "parse_date_vn",
+    "parse_int_vn",
     "date_line",
     "fmt_change",
     "fmt_change_pct",
@@ -80,6 +81,34 @@ def parse_date_vn(s: str) -> date:
         return date(year, month, day)
     except ValueError as exc:  # 31/02, 00/01, 29/02 of a common year...
         raise ValueError(f"Ngày không tồn tại: {s!r}") from exc
+
+
+# A whole number as people write it: plain digits, or groups of three after dots ("1.858") or spaces.
+# re.ASCII for the same reason as dates. Commas are never accepted: "2,5" is a Vietnamese decimal.
+_INT_VN = re.compile(r"[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?: \d{3})+)", re.ASCII)
+
+
+def parse_int_vn(raw: object) -> int:
+    """A whole number from a typed int, an integral float, or text like "1858" / "1.858"; ValueError otherwise.
+
+    A fraction is refused rather than rounded or scaled: "2.5", "2,5" and 2.5 are not counts of people.
+    """
+    if isinstance(raw, bool):
+        raise ValueError(f"Không phải số nguyên: {raw!r}")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        if raw.is_integer():
+            return int(raw)
+        raise ValueError(f"Không phải số nguyên: {raw!r}")
+    if isinstance(raw, Decimal):
+        if raw.is_finite() and raw == raw.to_integral_value():
+            return int(raw)
+        raise ValueError(f"Không phải số nguyên: {raw!r}")
+    text = unicodedata.normalize("NFC", str(raw)).strip().replace("\u00a0", " ")
+    if len(text) > 40 or not _INT_VN.fullmatch(text):  # 40: no count has that many digits; int() is costly
+        raise ValueError(f"Không phải số nguyên: {raw!r}")
+    return int(text.replace(".", "").replace(" ", ""))
 
 
 def date_line(place: str, d: date) -> str:

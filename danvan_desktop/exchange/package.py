@@ -57,6 +57,7 @@ from danvan_desktop.exchange.package_format import (
 from danvan_desktop.exchange.xlsx_safety import MAX_CELL_CHARS, excel_length, needs_text_guard, ooxml_escape
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
+from danvan_desktop.services.backup import check_output
 from danvan_desktop.services.completeness import local_day
 from danvan_desktop.services.errors import PermissionDenied, Refused
 from danvan_desktop.services.signing import fingerprint, sign
@@ -415,7 +416,7 @@ def export_package(db: Database, actor: Actor, period: Period, out_path: Path | 
                    progress: Progress | None = None) -> PackageInfo:
     """Write the package of a unit (default: the office's own) for a period; the file appears only when whole."""
     actor.require(Action.EXPORT_PACKAGE)
-    out = Path(out_path)
+    out = check_output(db, Path(out_path))  # never over the live database or a backup (issue 11 item 4)
     tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.dang-ghi")
     now = utcnow().replace(microsecond=0)
     with db.reader() as s:  # one read transaction: every sheet sees the same data

@@ -88,7 +88,7 @@ from typing import Any
 from danvan_desktop.domain.fields import FieldType, RecordKind
 from danvan_desktop.domain.kinds import ENVELOPE_LABELS, KIND_BY_KEY, KINDS
 from danvan_desktop.domain.periods import Period, PeriodError, parse_period
-from danvan_desktop.domain.validation import ValidationError, Value, check_notes, check_record
+from danvan_desktop.domain.validation import ValidationError, Value, check_notes, check_record, check_revision
 from danvan_desktop.domain.vocab import BOOLEAN, UNIT_LEVEL, Vocabulary
 from danvan_desktop.exchange.xlsx_rows import CellValue, XlsxBook
 from danvan_desktop.exchange.xlsx_safety import UnsafeFile
@@ -320,7 +320,8 @@ def read_cell(col: Column, lookup: Mapping[str, str] | None, v: CellValue) -> tu
             return v, v
         if isinstance(v, float) and v.is_integer():
             return int(v), int(v)
-        if isinstance(v, str) and v.strip().lstrip("-").isdigit():
+        # 40 digits at most: int() of thousands of digits raises (or takes long) instead of refusing the cell.
+        if isinstance(v, str) and len(v) <= 40 and v.strip().lstrip("-").isdigit():
             n = int(v.strip())
             return n, n
         raise _CellError
@@ -703,10 +704,15 @@ class PackageReader:
             self._problem(f"{where}: mã bản ghi “{rid}” bị trùng trong gói.")
             return None
         self._ids.add(rid)
-        if not unit or not isinstance(rev, int) or rev < 1 or not isinstance(created_at, dt.datetime) \
+        if not unit or not isinstance(rev, int) or not isinstance(created_at, dt.datetime) \
                 or not isinstance(updated_at, dt.datetime) or not isinstance(deleted, bool):
             self._problem(f"{where}: thiếu hoặc sai thông tin chung của bản ghi (đơn vị, lần sửa, ngày tạo, "
                           "ngày sửa, đã xóa).")
+            return None
+        try:  # always, even unchecked: a revision beyond 2^31 must never reach the preview or the database
+            rev = check_revision(rev)
+        except ValidationError as e:
+            self._problem(f"{where}: " + "; ".join(err.message for err in e.errors))
             return None
         if deleted:
             self._deleted_seen += 1

@@ -16,7 +16,7 @@ from typing import Any
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from danvan_desktop.domain import vocab as V
-from danvan_desktop.domain.indicators import GROUPS, INDICATORS
+from danvan_desktop.domain.indicators import GROUPS, INDICATORS, SENSITIVE_KEYS
 from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.vnformat import fmt_date, fmt_int, fmt_percent
@@ -33,6 +33,7 @@ from danvan_desktop.exchange.pdf_report import (
 )
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
+from danvan_desktop.services.backup import check_output
 from danvan_desktop.services.errors import Refused
 from danvan_desktop.services.settings import read_setting, save_settings
 from danvan_desktop.services.summary import Figures, Summary, children_figures, summarize
@@ -464,6 +465,10 @@ class _Writer:
         """IV. Religious affairs: the registry as it stands and the checks of the period (counts only)."""
         c, p = self.cur, self.prev
         out: list[Block] = [Heading("IV. Công tác tôn giáo")]
+        if not self.cur.keys() >= SENSITIVE_KEYS:  # withheld from this account (SPEC §7): say so, show nothing
+            out.append(Para("Số liệu công tác tôn giáo không được hiển thị: tài khoản lập báo cáo không có quyền xem "
+                            "dữ liệu tôn giáo."))
+            return out
         sites = c["religious_sites.total"]
         if sites:
             parts = [f"{fmt_int(n)} {text}" for n, text in (
@@ -549,6 +554,8 @@ def _indicator_table(summary: Summary, cmp: _Compare, settings: LayoutSettings) 
     current_group = ""
     current_prefix = ""
     for ind in INDICATORS:
+        if ind.key not in cur:  # withheld from this account (religious figures without the right)
+            continue
         if ind.group != current_group:
             current_group, current_prefix, item_no = ind.group, "", 0
             rows.append((_ROMAN[group_no], GROUPS[ind.group], "", "", ""))
@@ -765,7 +772,7 @@ def _write_atomically(data: bytes, out: Path) -> Path:
 def export_report(db: Database, actor: Actor, period: Period, out: Path, unit_code: str | None = None) -> int:
     """Write the report as a PDF file (atomically, audited) and return its page count."""
     actor.require(Action.REPORT)
-    out = Path(out)
+    out = check_output(db, Path(out))  # never over the live database or a backup (issue 11 item 4)
     doc, summary = _build(db, actor, period, unit_code, None)
     buffer = io.BytesIO()
     pages = render_pdf(doc, buffer)

@@ -20,6 +20,7 @@ from danvan_desktop.exchange.pdf_report import Block, Heading, LayoutSettings, P
 from danvan_desktop.exchange.report import _write_atomically
 from danvan_desktop.exchange.report_docx import DocxWriter, docx_bytes
 from danvan_desktop.services.actor import Actor
+from danvan_desktop.services.backup import check_output
 from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.errors import Refused
 from danvan_desktop.services.reports import IssueInfo, next_issue, record_issue
@@ -96,7 +97,7 @@ def issue_report(db: Database, actor: Actor, period: Period, fmt: str, out: Path
     """Issue the report: write the file atomically and fix the copy (number, date, text, figures) with it."""
     if fmt not in FORMATS:
         raise Refused(f"Định dạng “{fmt}” không hợp lệ (chọn: {', '.join(FORMATS)}).")
-    out = Path(out)
+    out = check_output(db, Path(out))  # never over the live database or a backup (issue 11 item 4)
     doc = next_issue(db, actor, period, unit_code, today=today)
     data = render(doc, fmt)
     tmp = _write_atomically(data, out)

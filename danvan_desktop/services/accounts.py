@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -17,7 +18,8 @@ from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.errors import AuthenticationFailed, NotFound, Refused
 from danvan_desktop.store.database import Database
-from danvan_desktop.store.schema import Account
+from danvan_desktop.store.errors import DatabaseUnavailable
+from danvan_desktop.store.schema import Account, AuditEntry, utcnow
 
 # Argon2id with the library's RFC 9106 "low memory" profile: slow for an attacker, ~0.1 s on an old PC.
 _HASHER = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=2)
@@ -124,18 +126,80 @@ def list_accounts(db: Database, actor: Actor) -> list[AccountInfo]:
         return [_info(a) for a in s.scalars(select(Account).order_by(Account.username))]
 
 
-def authenticate(db: Database, username: str, password: str) -> Actor:
-    """Sign in: the Actor for a right user name and password, else AuthenticationFailed."""
+# Failed sign-ins (SPEC §7): every one is logged; after FREE_TRIES failures in a row for one user name, the
+# next try must wait FIRST_WAIT seconds, doubling with each further failure up to MAX_WAIT. Five free tries
+# forgive the usual typing slips (Telex left on, Caps Lock); 30 s → 15 min makes guessing a six-character
+# password by hand hopeless. The wait is a refusal with the time left, never a sleep: the window must not freeze.
+FREE_TRIES = 5
+FIRST_WAIT = 30
+MAX_WAIT = 15 * 60
+_SIGN_IN, _SIGN_IN_FAILED = "sign_in", "sign_in_failed"
+
+
+def _now() -> dt.datetime:
+    """The clock sign-in waits are measured with (UTC, like the audit log)."""
+    return utcnow()
+
+
+def _failures(db: Database, username: str) -> tuple[int, dt.datetime | None]:
+    """Failed sign-ins in a row for a user name (since its last success) and when the last one happened."""
     with db.reader() as s:
-        a = s.scalar(select(Account).where(Account.username == clean_text(username)))
-    bad = AuthenticationFailed("Sai tên đăng nhập hoặc mật khẩu.")
+        rows = s.execute(select(AuditEntry.action, AuditEntry.at)
+                         .where(AuditEntry.username == username, AuditEntry.action.in_((_SIGN_IN, _SIGN_IN_FAILED)))
+                         .order_by(AuditEntry.id.desc()).limit(FREE_TRIES + 16)).all()
+    n = 0
+    for action, _at in rows:
+        if action != _SIGN_IN_FAILED:
+            break
+        n += 1
+    return n, (rows[0][1] if n else None)
+
+
+def wait_seconds(failures: int) -> int:
+    """How long a user name must wait after this many failed sign-ins in a row (0: may try now)."""
+    if failures < FREE_TRIES:
+        return 0
+    return min(MAX_WAIT, FIRST_WAIT * 2 ** (failures - FREE_TRIES))
+
+
+def _log_sign_in(db: Database, username: str, action: str, detail: dict[str, object]) -> None:
+    try:
+        with db.transaction() as s:
+            write_audit(s, username, action, "account", username, detail)
+    except DatabaseUnavailable:
+        pass  # a read-only or busy file must not decide whether someone can sign in
+
+
+def authenticate(db: Database, username: str, password: str) -> Actor:
+    """Sign in: the Actor for a right user name and password, else AuthenticationFailed (logged, slowed)."""
+    name = clean_text(username)[:64]
+    failures, last = _failures(db, name)
+    wait = wait_seconds(failures)
+    if wait and last is not None:
+        left = int((last + dt.timedelta(seconds=wait) - _now()).total_seconds()) + 1
+        if left > 0:
+            # The password is not even checked while waiting, so guessing gains nothing from trying faster.
+            raise AuthenticationFailed(f"Đã nhập sai mật khẩu {failures} lần liên tiếp cho tài khoản “{name}”. "
+                                       f"Hãy đợi {left} giây rồi thử lại.")
+    with db.reader() as s:
+        a = s.scalar(select(Account).where(Account.username == name))
+
+    def bad(reason: str) -> AuthenticationFailed:
+        # The same words for an unknown name and a wrong password, so names cannot be probed.
+        _log_sign_in(db, name, _SIGN_IN_FAILED, {"reason": reason, "in_a_row": failures + 1})
+        then = wait_seconds(failures + 1)
+        return AuthenticationFailed("Sai tên đăng nhập hoặc mật khẩu." + (
+            f" Đã sai {failures + 1} lần liên tiếp: hãy đợi {then} giây rồi thử lại." if then else ""))
+
     if a is None:
-        _HASHER.hash(password)  # same time as a real check, so names cannot be probed
-        raise bad
+        _HASHER.hash(password)  # same time as a real check
+        raise bad("unknown_user")
     try:
         _HASHER.verify(a.password_hash, password)
     except (VerificationError, InvalidHashError):
-        raise bad from None
+        raise bad("wrong_password") from None
     if not a.active:
+        _log_sign_in(db, name, _SIGN_IN_FAILED, {"reason": "inactive", "in_a_row": failures + 1})
         raise AuthenticationFailed(f"Tài khoản “{a.username}” đã bị khóa. Hãy liên hệ quản trị viên.")
+    _log_sign_in(db, name, _SIGN_IN, {})
     return Actor(a.username, a.role, a.full_name, a.religion_access)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ from sqlalchemy import and_, case, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from danvan_desktop.domain import vocab as V
-from danvan_desktop.domain.indicators import INDICATOR_KEYS
+from danvan_desktop.domain.indicators import INDICATOR_KEYS, SENSITIVE_GROUPS, SENSITIVE_KEYS
 from danvan_desktop.domain.periods import Period, year_earlier
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.text import sort_key
@@ -28,22 +29,38 @@ Span = tuple[dt.date, dt.date]  # first and last day, both counted
 
 @dataclass(frozen=True)
 class Figures:
-    """Indicators of one period as of a day: every key of SPEC §4 present, zeros included.
+    """Indicators of one period as of a day: every key of SPEC §4 present, zeros included, except withheld groups.
 
     Records count when their date lies between the period's start and `until` (the period's end or the as-of
     day, whichever comes first); overdue and answered petitions are judged at `as_of`. `has_data` tells
     whether the office holds any record dated in that span, or a delivered package covering part of it.
+    `withheld` names the indicator groups left out because the account lacks the right to see them (the
+    religious figures without the religion right, SPEC §7); their keys are absent from `indicators`, so no
+    output can print them by mistake.
     """
 
     period: Period
     indicators: dict[str, int]
     as_of: dt.date
     has_data: bool
+    withheld: frozenset[str] = frozenset()
 
     @property
     def until(self) -> dt.date:
         """The last day whose records count: the period's end, or the as-of day if earlier."""
         return min(self.period.end, self.as_of)
+
+    def shown(self, key: str) -> bool:
+        """Whether this account may see the indicator."""
+        return key in self.indicators
+
+
+def for_actor(actor: Actor, f: Figures) -> Figures:
+    """The figures as this account may see them: without the religion right, no religious figure at all."""
+    if actor.can(Action.RELIGION):
+        return f
+    return dataclasses.replace(f, indicators={k: v for k, v in f.indicators.items() if k not in SENSITIVE_KEYS},
+                               withheld=f.withheld | SENSITIVE_GROUPS)
 
 
 @dataclass(frozen=True)
@@ -64,14 +81,24 @@ class Summary:
         return self.current.indicators[key] - self.previous.indicators[key]
 
     def as_json(self) -> dict[str, Any]:
-        """The object `danvan summary --json` prints (SPEC §8, with the as-of day and `previous.has_data`)."""
+        """The object `danvan summary --json` prints (SPEC §8, with the as-of day and `previous.has_data`).
+
+        Every key stays present (SPEC §8); a withheld figure is null, never a misleading zero.
+        """
         cur, prev = self.current, self.previous
-        return {"unit": self.unit.code, "period": cur.period.code, "from": cur.period.start.isoformat(),
-                "to": cur.period.end.isoformat(), "as_of": cur.as_of.isoformat(),
-                "indicators": dict(cur.indicators),
-                "previous": {"period": prev.period.code, "from": prev.period.start.isoformat(),
-                             "to": prev.period.end.isoformat(), "as_of": prev.as_of.isoformat(),
-                             "has_data": prev.has_data, "indicators": dict(prev.indicators)}}
+
+        def values(f: Figures) -> dict[str, int | None]:
+            return {k: f.indicators.get(k) for k in INDICATOR_KEYS}
+
+        out: dict[str, Any] = {
+            "unit": self.unit.code, "period": cur.period.code, "from": cur.period.start.isoformat(),
+            "to": cur.period.end.isoformat(), "as_of": cur.as_of.isoformat(), "indicators": values(cur),
+            "previous": {"period": prev.period.code, "from": prev.period.start.isoformat(),
+                         "to": prev.period.end.isoformat(), "as_of": prev.as_of.isoformat(),
+                         "has_data": prev.has_data, "indicators": values(prev)}}
+        if cur.withheld:
+            out["withheld"] = sorted(cur.withheld)
+        return out
 
 
 def as_of_day(period: Period, as_of: dt.date | None = None, today: dt.date | None = None) -> dt.date:
@@ -281,7 +308,8 @@ def summarize(db: Database, actor: Actor, period: Period, unit_code: str | None 
         u = _scope_unit(s, unit_code)
         parent = s.get(Unit, u.parent_id) if u.parent_id else None
         info = UnitInfo(u.code, u.name, u.level, parent.code if parent else None, u.scheme)
-        return Summary(info, *both_figures(s, u, period, d))
+        current, previous = both_figures(s, u, period, d)
+        return Summary(info, for_actor(actor, current), for_actor(actor, previous))
 
 
 def children_figures(db: Database, actor: Actor, period: Period, unit_code: str | None = None, *,
@@ -309,7 +337,7 @@ def children_figures(db: Database, actor: Actor, period: Period, unit_code: str 
                     for k, v in values.items():
                         total[k] = total.get(k, 0) + v
             out.append((UnitInfo(c.code, c.name, c.level, u.code, c.scheme),
-                        _complete(period, d, total, _has_data(total, packages, c.path, span))))
+                        for_actor(actor, _complete(period, d, total, _has_data(total, packages, c.path, span)))))
         return out
 
 

@@ -37,6 +37,9 @@ def unavailable(path: Path, err: sqlite3.OperationalError) -> DatabaseUnavailabl
                "trên ổ đĩa rồi thử lại.")
     elif "locked" in text or "busy" in text:
         msg = f"Tệp dữ liệu “{path.name}” đang bị chương trình khác khóa. {kept} Hãy thử lại sau ít phút."
+    elif "integer overflow" in text:  # a sum beyond 2^63: the data is absurd, the disk is fine
+        msg = (f"Có số liệu quá lớn trong tệp dữ liệu “{path.name}” (tổng vượt quá giới hạn tính toán), nên không "
+               f"tính được. {kept} Hãy tìm và sửa bản ghi có số liệu bất thường.")
     elif "unable to open" in text:
         msg = (f"Không mở được tệp dữ liệu “{path.name}”: tệp hoặc thư mục “{path.parent}” không cho đọc, ghi, "
                f"hoặc ổ đĩa đã bị rút ra. {kept}")

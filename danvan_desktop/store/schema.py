@@ -105,6 +105,8 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON: before/after values, counts…
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     hash: Mapped[str] = mapped_column(String(64), default="")
+    # Digest of the record seals this entry's transaction set (services/seals.py); part of the entry's hash.
+    seal: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class ImportLog(Base):
@@ -150,11 +152,16 @@ def _record_table(kind: RecordKind) -> Table:
         Column("search_text", Text, nullable=False, default=""),  # folded, for diacritic-free search
         # domain.text.sort_string of the title: plain binary order is Vietnamese order, so it can be indexed.
         Column("sort_key", Text, nullable=False, default="", server_default=""),
+        # SHA-256 of the row as the program last wrote it (services/seals.py); NULL until sealed at commit.
+        Column("row_hash", String(64), nullable=True),
     ]
     for f in kind.fields:
         cols.append(Column(f.key, _COLUMN_TYPES[f.type](), nullable=True, index=f.type is FieldType.REF))
     t = Table(kind.key, Base.metadata, *cols)
     Index(f"ix_{kind.key}_live_sort_key", t.c.deleted, t.c.sort_key)
+    # Only the rows waiting for their seal: tiny, so sealing at each commit never scans the table.
+    Index(f"ix_{kind.key}_unsealed", t.c.id, sqlite_where=t.c.row_hash.is_(None),
+          postgresql_where=t.c.row_hash.is_(None))
     if kind.event_field:
         Index(f"ix_{kind.key}_live_{kind.event_field}", t.c.deleted, t.c[kind.event_field])
         Index(f"ix_{kind.key}_unit_{kind.event_field}", t.c.unit_id, t.c.deleted, t.c[kind.event_field])

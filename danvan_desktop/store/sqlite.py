@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,47 @@ def online_backup(src: Path, dest: Path) -> None:
         s.backup(d)
     d.close()
     s.close()
+
+
+AUDIT_HEAD_SUFFIX = "-nhatky"  # beside "-wal" and "-shm": a companion of the database file
+
+
+def database_file(bind: Any) -> Path | None:
+    """The file of an engine or connection on SQLite (None for other stores or in-memory databases)."""
+    url = getattr(bind, "url", None) or getattr(getattr(bind, "engine", None), "url", None)
+    if url is None or not url.drivername.startswith("sqlite") or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def companions(db_file: Path) -> list[Path]:
+    """The files SQLite and this program keep beside a database file (-wal, -shm, -journal, the audit head)."""
+    return [Path(str(db_file) + s) for s in ("-wal", "-shm", "-journal", AUDIT_HEAD_SUFFIX)]
+
+
+def audit_head_file(bind: Any) -> Path | None:
+    """The small file beside the database holding the audit chain's head (None when there is no file)."""
+    db_file = database_file(bind)
+    return None if db_file is None else Path(str(db_file) + AUDIT_HEAD_SUFFIX)
+
+
+def write_audit_head(path: Path, entry_id: int, entry_hash: str) -> None:
+    """Replace the head file atomically; a failure to write it must not undo a committed save."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(json.dumps({"id": entry_id, "hash": entry_hash}), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # read-only folder: the setting-table copy of the head still guards the log
+
+
+def read_audit_head(path: Path) -> tuple[int, str] | None:
+    """(id, hash) from the head file, or None when it is absent or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return int(data["id"]), str(data["hash"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def integrity_ok(path: Path) -> bool:

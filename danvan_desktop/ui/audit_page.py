@@ -437,7 +437,8 @@ class AuditPage(QWidget):
         now = dt.datetime.now().strftime("%H:%M %d/%m/%Y")
         if not problems:
             self.integrity.setStyleSheet("color: #1b5e20; font-weight: bold;")
-            self.integrity.setText(f"Nhật ký toàn vẹn: không mục nào bị sửa hay bị xóa (kiểm tra lúc {now}).")
+            self.integrity.setText(f"Nhật ký toàn vẹn: không mục nào bị sửa hay bị xóa, không bản ghi nào bị sửa ngoài "
+                                   f"chương trình (kiểm tra lúc {now}).")
             return
         self.integrity.setStyleSheet("color: #b00020; font-weight: bold;")
         shown = problems[:8]

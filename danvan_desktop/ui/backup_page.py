@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.vnformat import fmt_int
-from danvan_desktop.services.backup import BackupInfo
+from danvan_desktop.services.backup import BackupInfo, OtherOffice
 from danvan_desktop.ui.audit_page import RowsTableModel, make_table
 from danvan_desktop.ui.export_dialog import open_folder
 from danvan_desktop.ui.i18n import ask, error_text, inform, show_failure, warn
@@ -76,6 +76,7 @@ class BackupPage(QWidget):
         self.is_loaded = False
         self.folder: Path | None = None
         self.last_restore: tuple[Any, BackupInfo] | None = None
+        self._restoring: Path | None = None  # the file of the restore under way (to ask about another office's)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         title = QLabel("Sao lưu")
@@ -239,6 +240,14 @@ class BackupPage(QWidget):
 
     def _failed(self, f: TaskFailure) -> None:
         self._set_running(False)
+        if isinstance(f.error, OtherOffice) and self._restoring is not None:
+            source, self._restoring = self._restoring, None
+            # Nothing was replaced yet: a person may still decide, after reading whose backup it is.
+            if ask(self, f"{f.error}\n\nChỉ khôi phục khi chắc chắn muốn thay toàn bộ dữ liệu của cơ quan này bằng "
+                         f"dữ liệu của “{f.error.unit_name}”. Vẫn khôi phục?",
+                   yes="Vẫn khôi phục", no="Không", danger=True):
+                self._run_restore(source, confirmed=True)
+                return
         text, bug = error_text(f.error)
         self.status.setStyleSheet("color: #b00020;")
         self.status.setText(text)
@@ -281,7 +290,7 @@ class BackupPage(QWidget):
         self._set_running(False)
         self.status.setStyleSheet("color: #1b5e20;")
         self.status.setText(f"Đã sao lưu và kiểm tra xong: “{info.path.name}” ({size_text(info.size)}) trong thư "
-                            f"mục “{info.path.parent}”.")
+                            f"mục “{info.path.parent}”." + (f" {info.note}" if info.note else ""))
         self.refresh()
 
     # -- restoring ----------------------------------------------------------------------------------------
@@ -304,8 +313,6 @@ class BackupPage(QWidget):
 
     def restore(self, source: Path, what: str) -> None:
         """Replace the data with a backup's (a copy of the current data is kept first), then reopen the window."""
-        from danvan_desktop.services.backup import restore
-
         if self.running:
             return
         if not ask(self, f"Khôi phục dữ liệu từ {what}?\n\nDữ liệu đang dùng sẽ được thay bằng dữ liệu của bản sao "
@@ -313,13 +320,20 @@ class BackupPage(QWidget):
                          "chương trình giữ lại một bản sao của dữ liệu hiện tại (loại “Trước khi khôi phục”).",
                    yes="Khôi phục", no="Không", danger=True):
             return
+        self._run_restore(source, confirmed=False)
+
+    def _run_restore(self, source: Path, *, confirmed: bool) -> None:
+        from danvan_desktop.services.backup import restore
+
         ctx, relay = self.ctx, self.relay
+        self._restoring = source
         self._set_running(True, "Đang khôi phục… Không tắt máy trong lúc này.")
-        ctx.runner.run(lambda: restore(ctx.db, ctx.actor, source, relay.report), self._restored, self._failed,
-                       owner=self, label="Đang khôi phục…")
+        ctx.runner.run(lambda: restore(ctx.db, ctx.actor, source, relay.report, other_office_confirmed=confirmed),
+                       self._restored, self._failed, owner=self, label="Đang khôi phục…")
 
     def _restored(self, result: tuple[Any, BackupInfo]) -> None:
         new_db, safety = result
+        self._restoring = None
         self.last_restore = result
         self._set_running(False)
         self.ctx.db = new_db  # the old handle was closed by the restore; every screen asks ctx.db each time

@@ -111,3 +111,46 @@ def test_a_database_of_schema_0003_with_records_migrates_and_holds_reports(tmp_p
         assert "01 hội nghị" in doc.section("chinh_quyen").generated
     finally:
         db.close()
+
+
+def test_a_0003_office_with_records_upgrades_sealed_clean_and_keeps_its_role_religion_rights(tmp_path):
+    import datetime as dt
+
+    from danvan_desktop.services.accounts import add_account, authenticate
+    from danvan_desktop.services.audit import entry_hash
+    from danvan_desktop.services.history import check_audit
+    from danvan_desktop.services.records import add_record
+    from danvan_desktop.services.setup import UnitSpec, init_office
+    from tests.conftest import ADMIN, PASSWORD
+
+    path = tmp_path / "xa.db"
+    db = init_office(path, UnitSpec("03424", "Xã Bản Bo", "xa", "2025"), [], "admin", PASSWORD)
+    add_account(db, ADMIN, "tonghop", PASSWORD, "tong_hop")
+    add_record(db, ADMIN, "meeting", {"kind": "khac", "title": "Hội nghị", "date": dt.date(2025, 1, 2)})
+    db.close()
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_path()))
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:  # the file as version 0003 left it
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+    engine.dispose()
+    with sqlite3.connect(path) as c:
+        c.execute("UPDATE account SET religion_access = 0")
+        assert "row_hash" not in {r[1] for r in c.execute("PRAGMA table_info(meeting)")}
+        # The log as 0003 wrote it: chained without seals, no head setting.
+        prev = ""
+        rows = c.execute("SELECT id, at, username, action, kind, record_id, detail FROM audit_log ORDER BY id")
+        for i, at, user, action, kind, rid, detail in rows.fetchall():
+            h = entry_hash(prev, dt.datetime.fromisoformat(at), user, action, kind, rid, detail)
+            c.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", (prev, h, i))
+            prev = h
+        c.execute("DELETE FROM setting WHERE key = 'audit_head'")
+    c.close()
+    (tmp_path / "xa.db-nhatky").unlink()
+    db = open_database(path)
+    with db.engine.connect() as c:
+        assert c.exec_driver_sql("SELECT count(*) FROM meeting WHERE row_hash IS NULL").scalar() == 0
+    assert authenticate(db, "tonghop", PASSWORD).religion_access  # had it with the role; keeps it
+    assert check_audit(db, authenticate(db, "admin", PASSWORD)) == []
+    db.close()

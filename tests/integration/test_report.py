@@ -33,7 +33,8 @@ pytestmark = pytest.mark.skipif(
 
 MAY_2026 = parse_period("2026-05")
 ISSUED = date(2026, 6, 5)
-CLERK = Actor("vanthu", "van_thu", "Đèo Thị Mai")  # view and print only, no religion grant
+# View and print only; granted the religion right, so the report states the religious figures (SPEC §7).
+CLERK = Actor("vanthu", "van_thu", "Đèo Thị Mai", religion_access=True)
 
 
 def run(*args: str | Path) -> str:
@@ -206,6 +207,14 @@ def test_clerk_sees_religious_counts_but_no_personal_data(may_pdf: Path) -> None
     assert "2 điểm nhóm, cơ sở tôn giáo với 1.400 tín đồ" in text
     for private in ("Chi hội Tin lành Bản Bo", "Sinh hoạt tại địa điểm chưa đăng ký", "Lò Văn Minh"):
         assert private not in text
+
+
+def test_clerk_without_the_religion_right_gets_no_religious_figure(may_office: Database, tmp_path: Path) -> None:
+    out = tmp_path / "khong-quyen.pdf"
+    export_report(may_office, Actor("vanthu2", "van_thu", "Lò Thị Dung"), MAY_2026, out)
+    text = squeeze(pdf_text(out))
+    assert "tín đồ" not in text and "1.400" not in text and "điểm nhóm" not in text
+    assert "không có quyền xem dữ liệu tôn giáo" in text
 
 
 def test_village_table_has_the_commune_row_and_the_total(may_office: Database) -> None:

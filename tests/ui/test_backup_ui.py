@@ -226,3 +226,34 @@ def test_the_damaged_file_question_offers_restore_choose_or_quit(qtbot, damaged,
     no_backup = startup.recovery_box(damaged, "Tệp bị hỏng.", None)
     assert "Không tìm thấy bản sao lưu nào còn tốt" in no_backup.text() and len(no_backup.buttons()) == 2
     no_backup.deleteLater()
+
+
+@pytest.mark.parametrize("answer", [False, True])
+def test_another_offices_backup_is_restored_only_after_the_window_asks_whose_it_is(qtbot, ctx, tmp_path,
+                                                                                    monkeypatch, answer):
+    from danvan_desktop.services.backup import backup
+    from danvan_desktop.services.setup import UnitSpec, init_office
+    from tests.ui.conftest import ADMIN as QT_ADMIN
+
+    other = init_office(tmp_path / "khac" / "xa.db", UnitSpec("03427", "Xã Bình Lư", "xa", "2025"), [], "admin",
+                        "matkhau123")
+    meeting(other, "Của xã khác")
+    theirs = backup(other, QT_ADMIN, tmp_path / "usb" / "binhlu.db").path
+    other.close()
+    meeting(ctx.db, "Của cơ quan này")
+    page = BackupPage(ctx)
+    qtbot.addWidget(page)
+    asked: list[str] = []
+    monkeypatch.setattr(bp, "ask", lambda _p, text, **_k: asked.append(text) or (len(asked) == 1 or answer))
+    monkeypatch.setattr(bp, "inform", lambda _p, text, **_k: asked.append(text))
+    page.restore(theirs, "tệp “binhlu.db”")
+    qtbot.waitUntil(lambda: not page.running and len(asked) >= 2, timeout=15_000)
+    qtbot.waitUntil(lambda: not page.running, timeout=15_000)
+    assert "“Xã Bình Lư” (mã “03427”)" in asked[1] and "Vẫn khôi phục?" in asked[1]
+    if answer:
+        new_db, _ = page.last_restore
+        assert titles(new_db) == ["Của xã khác"]
+        new_db.close()
+    else:
+        assert page.last_restore is None and titles(ctx.db) == ["Của cơ quan này"]
+        assert "không phải của cơ quan này" in page.status.text()

@@ -136,3 +136,27 @@ def test_replicated_flag_accepts_co_khong():
     assert check_record(MODEL, {**GOOD["model"], "replicated": "Có"})["replicated"] is True
     assert messages(MODEL, replicated="có lẽ")["replicated"] == (
         "Được nhân rộng chỉ nhận “Có” hoặc “Không” (đang là “có lẽ”)")
+
+
+def test_a_sum_overflow_is_blamed_on_the_data_not_the_disk(tmp_path):
+    import sqlite3
+
+    from danvan_desktop.store.database import unavailable
+
+    message = str(unavailable(tmp_path / "huyen.db", sqlite3.OperationalError("integer overflow")))
+    assert "số liệu quá lớn" in message and "ổ đĩa" not in message
+
+
+def test_every_bound_is_refused_just_above_and_accepted_at_it():
+    for k in KINDS:
+        for f in k.fields:
+            if f.type is FieldType.INT and f.max_value is not None:
+                good = {**GOOD[k.key], f.key: f.max_value}
+                for other in k.fields:  # a companion count (participants, followers) at the same bound
+                    if other.type is FieldType.INT and other.key != f.key:
+                        good[other.key] = f.max_value if other.max_value == f.max_value else None
+                assert check_record(k, good)[f.key] == f.max_value
+                too_big = messages(k, **{**good, f.key: f.max_value + 1})[f.key]
+                assert too_big.startswith(f"{f.label} không được lớn hơn")
+            if f.type in (FieldType.TEXT, FieldType.LONGTEXT):
+                assert messages(k, **{f.key: "a" * (f.max_len + 1)})[f.key].startswith(f"{f.label} không được dài quá")

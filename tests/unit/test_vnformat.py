@@ -143,3 +143,20 @@ def test_relative_change_in_words() -> None:
 def test_relative_change_without_a_base_is_empty() -> None:
     assert fmt_change_pct(12, 0) == ""
     assert fmt_change_pct(0, 0) == ""
+
+
+@pytest.mark.parametrize("raw, n", [(1858, 1858), ("1858", 1858), ("1.858", 1858), ("1 858", 1858),
+                                    ("1.234.567", 1234567), (120.0, 120), ("-3", -3), (" 7 ", 7)])
+def test_parse_int_vn_reads_whole_numbers_as_written(raw, n):
+    from danvan_desktop.domain.vnformat import parse_int_vn
+
+    assert parse_int_vn(raw) == n
+
+
+@pytest.mark.parametrize("raw", ["2.5", "2,5", 2.5, "1.85", "12.34.567", "1e20", "", "١٢", True, "1" * 41,
+                                 float("inf"), float("nan")])
+def test_parse_int_vn_refuses_fractions_and_anything_else_instead_of_scaling(raw):
+    from danvan_desktop.domain.vnformat import parse_int_vn
+
+    with pytest.raises(ValueError):
+        parse_int_vn(raw)
