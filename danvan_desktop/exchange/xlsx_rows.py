@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -241,7 +242,18 @@ class XlsxBook:
         return sheets
 
     def rows(self, title: str) -> Iterator[tuple[int, list[CellValue]]]:
-        """The non-empty rows of a sheet, in order."""
+        """The non-empty rows of a sheet, in order; UnsafeFile("damaged") if the file breaks while reading."""
+        try:
+            yield from self._rows(title)
+        except UnsafeFile:
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError, IndexError, TypeError,
+                SyntaxError, etree.LxmlError) as e:
+            # A bad CRC, a truncated member, a shared string that is not there: this file, not the program.
+            raise UnsafeFile("damaged", f"Tệp “{self.path.name}” bị hỏng, không đọc được trang “{title}” "
+                                        f"({type(e).__name__}: {e}).") from e
+
+    def _rows(self, title: str) -> Iterator[tuple[int, list[CellValue]]]:
         member = self.sheets[title]
         done = 0
         try:
@@ -317,7 +329,8 @@ class XlsxBook:
                                 else c.value for c in cells])
                 if row:
                     yield next(c.row for c in cells if getattr(c, "row", None)), row
-        except (zipfile.BadZipFile, OSError, ValueError, KeyError, SyntaxError) as e:  # SyntaxError: XML ParseError
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError, IndexError,
+                SyntaxError) as e:  # SyntaxError: XML ParseError; IndexError: a shared string not there
             raise UnsafeFile("damaged", f"Tệp “{self.path.name}” bị hỏng, không đọc được ({e}).") from e
 
 

@@ -260,3 +260,60 @@ def test_a_change_that_arrives_after_the_period_was_sent_goes_in_the_next_packag
     nxt = package(district, tmp_path, "105-ky-sau", now)
     assert apply_package(province, ADMIN, nxt).ok
     assert get_record(province, ADMIN, "meeting", rid).values["participants"] == 777
+
+
+# ---- 6. damaged files in a folder ---------------------------------------------------------------------------
+
+def _bad_crc(src: Path, out: Path) -> Path:
+    """The package with one byte of a sheet's stored data changed (a copy damaged on a USB stick)."""
+    import zipfile
+
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as z:
+        info = next(i for i in z.infolist() if i.filename.startswith("xl/worksheets/") and i.compress_size > 200)
+    # Local header: 30 bytes + name + extra, then the compressed data; change a byte in its middle.
+    name_len = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little")
+    extra_len = int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_len + extra_len
+    data[start + info.compress_size // 2] ^= 0x55
+    out.write_bytes(bytes(data))
+    return out
+
+
+def _missing_shared_string(src: Path, out: Path) -> Path:
+    """The package saved by another program, one of its cells pointing at a shared string that is not there."""
+    import re
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    resaved = out.with_suffix(".tmp.xlsx")
+    load_workbook(src).save(resaved)
+    with zipfile.ZipFile(resaved) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            body = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet4.xml":  # the first record sheet: a cell points past the table
+                body, n = re.subn(rb't="inlineStr"><is><t[^>]*>[^<]*</t></is>', b't="s"><v>999999</v>', body,
+                                  count=1)
+                assert n == 1
+            zout.writestr(item, body)
+    resaved.unlink()
+    return out
+
+
+def test_a_damaged_package_in_a_folder_is_refused_in_vietnamese_and_the_rest_still_merge(offices, tmp_path):
+    from danvan_desktop.services.merge import apply_packages
+
+    x1, x2, district, _, _ = offices
+    folder = tmp_path / "thu-muc"
+    folder.mkdir()
+    good = package(x1, tmp_path, "X1")
+    _bad_crc(good, folder / "a-hong-crc.xlsx")
+    _missing_shared_string(package(x2, tmp_path, "X2-lai"), folder / "b-thieu-chuoi.xlsx")
+    (folder / "c-tot.xlsx").write_bytes(good.read_bytes())
+    results = apply_packages(district, ADMIN, [folder])
+    assert [(r.file_name, r.ok) for r in results] == [("a-hong-crc.xlsx", False), ("b-thieu-chuoi.xlsx", False),
+                                                      ("c-tot.xlsx", True)]
+    for r in results[:2]:
+        assert r.reason == "damaged" and "bị hỏng" in r.message, r.message
+    assert figures(district, "X1") == figures(x1)
