@@ -2,7 +2,8 @@
 
 Units get `uid` ("scheme:code" for official units, a UUID derived from parent and code for the others, as
 domain/unit_identity.py computes it for new units and for older packages); a code is then unique only among
-siblings. The ledger keeps the sender's identity; pinned keys are re-keyed from unit code to identity; two
+siblings (batch mode rebuilds the unit table: store/database.py runs migrations with foreign keys off and
+checks them after). The ledger keeps the sender's identity; pinned keys are re-keyed from unit code to identity; two
 tables remember what each import delivered and the tombstones undo left; record tables get `stored_at`.
 
 Revision ID: 0004
@@ -91,6 +92,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    conn = op.get_bind()
+    keys = conn.execute(sa.text("SELECT value FROM setting WHERE key = 'trusted_keys'")).scalar()
+    if keys:
+        by_code = {e.get("code") or uid: {k: v for k, v in e.items() if k not in ("code", "name")}
+                   for uid, e in (json.loads(keys) or {}).items()}
+        conn.execute(sa.text("UPDATE setting SET value = :v WHERE key = 'trusted_keys'"),
+                     {"v": json.dumps(by_code, ensure_ascii=False)})
+    conn.execute(sa.text("DELETE FROM setting WHERE key = 'home_unit_uid'"))
     for k in KINDS:
         with op.batch_alter_table(k.key) as b:
             b.drop_column("stored_at")
