@@ -357,6 +357,8 @@ def read_cell(col: Column, lookup: Mapping[str, str] | None, v: CellValue) -> tu
     if t is Col.DATETIME:
         if isinstance(v, dt.datetime):
             d2 = v
+        elif isinstance(v, dt.date):  # a date-time cell formatted as a date
+            d2 = dt.datetime.combine(v, dt.time())
         elif isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < 2_958_466:
             d2 = _serial_datetime(v)
         elif isinstance(v, str):
