@@ -63,7 +63,7 @@ __all__ = [
     "MergeCounts", "FieldDiff", "ConflictInfo", "PackagePreview", "ImportResult", "ImportInfo",
     "find_packages", "preview_package", "preview_packages", "apply_package", "apply_packages",
     "resolve_conflict", "list_conflicts", "undo_import", "list_imports", "REFUSAL_TITLES", "RefusedRecord",
-    "accept_new_key",
+    "accept_new_key", "package_signer", "SignerInfo",
 ]
 
 Progress = Callable[[int, int], None]
@@ -1071,13 +1071,19 @@ def _snapshot_unit(s: Session, snap: Mapping[str, Any]) -> Unit:
     return unit
 
 
-def accept_new_key(db: Database, actor: Actor, path: Path | str) -> str:
-    """An admin accepts the signing key of the office that signed this package; returns its fingerprint.
+@dataclass(frozen=True)
+class SignerInfo:
+    """Who signed a package, with which key, and what this office holds for that unit (for an admin to compare)."""
 
-    Done after the fingerprint was compared by phone: the next package signed with it is accepted.
-    """
-    actor.require(Action.ADMIN)
-    path = Path(path)
+    unit_code: str
+    unit_name: str
+    unit_uid: str
+    fingerprint: str
+    status: str  # "new", "pinned" or "changed" (domain of services.signing.key_holder)
+    pinned_fingerprint: str
+
+
+def _read_signed(path: Path) -> PackageMeta:
     try:
         with PackageReader(path, newest_schema=SCHEMA_VERSION) as pkg:
             meta = pkg.meta
@@ -1087,7 +1093,32 @@ def accept_new_key(db: Database, actor: Actor, path: Path | str) -> str:
             pkg.verify()  # only a whole, correctly signed package can introduce a key
     except PackageRefused as e:
         raise Refused(str(e)) from e
-    signer = next((u for u in (meta.unit, *meta.ancestry) if u.uid == meta.signer_uid), meta.unit)
+    return meta
+
+
+def _signer(meta: PackageMeta) -> UnitRow:
+    return next((u for u in (meta.unit, *meta.ancestry) if u.uid == meta.signer_uid), meta.unit)
+
+
+def package_signer(db: Database, actor: Actor, path: Path | str) -> SignerInfo:
+    """The office that signed a package and its key's fingerprint, beside the one this office holds."""
+    actor.require(Action.ADMIN)
+    meta = _read_signed(Path(path))
+    signer = _signer(meta)
+    with db.reader() as s:
+        check = key_holder(s, [signer.uid], meta.public_key)
+    return SignerInfo(signer.code, signer.name, signer.uid, check.fingerprint, check.status, check.pinned_fingerprint)
+
+
+def accept_new_key(db: Database, actor: Actor, path: Path | str) -> str:
+    """An admin accepts the signing key of the office that signed this package; returns its fingerprint.
+
+    Done after the fingerprint was compared by phone: the next package signed with it is accepted.
+    """
+    actor.require(Action.ADMIN)
+    path = Path(path)
+    meta = _read_signed(path)
+    signer = _signer(meta)
     with db.transaction() as s:
         root = home(s)
         if signer.uid == root.uid or root.uid not in [u.uid for u in (meta.unit, *meta.ancestry)]:
