@@ -647,9 +647,9 @@ def _classify(s: Session, actor: Actor, pkg: PackageReader, plan: _UnitPlan, kin
             d = decide(lcopy, inc, plan, decided=True, replayed=out.applied_before is not None)
         if d.outcome is Outcome.REFUSED:
             tally.refused += 1
-            assert m is not None
             title = str(lvals.get(kind.title_field) or checked.values.get(kind.title_field) or "")
-            out.refused.append(RefusedRecord(kind.key, rec.id, title, rec.unit_code, m["unit_code_"], d.reason,
+            out.refused.append(RefusedRecord(kind.key, rec.id, title, rec.unit_code,
+                                             m["unit_code_"] if m is not None else rec.unit_code, d.reason,
                                              d.reason_text, rec.row))
             continue
         if d.outcome is Outcome.CONFLICT:
