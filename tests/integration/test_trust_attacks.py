@@ -317,3 +317,14 @@ def test_a_damaged_package_in_a_folder_is_refused_in_vietnamese_and_the_rest_sti
     for r in results[:2]:
         assert r.reason == "damaged" and "bị hỏng" in r.message, r.message
     assert figures(district, "X1") == figures(x1)
+
+
+def test_a_commune_claiming_a_siblings_identity_for_a_unit_of_its_own_is_refused(offices, tmp_path):
+    x1, x2, district, _, _ = offices
+    sibling_uid = next(u.uid for u in list_units(district) if u.code == "X2")
+    # X1 renames its village's identity to X2's by hand, so X2's records would seem to sit under X1.
+    sql(x1, "UPDATE unit SET uid = ? WHERE code = 'X1-01'", sibling_uid)
+    before = record_state(district.path)
+    r = apply_package(district, ADMIN, package(x1, tmp_path, "X1-gia-danh"))
+    assert (r.ok, r.reason) == (False, "record_outside") and "Xã Bản Giang" in r.message, r.message
+    assert record_state(district.path) == before and figures(district, "X2") == figures(x2)
