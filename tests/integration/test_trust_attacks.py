@@ -21,6 +21,7 @@ from danvan_desktop.services.setup import UnitSpec
 from danvan_desktop.services.signing import own_fingerprint, trusted_keys
 from danvan_desktop.services.summary import summarize
 from danvan_desktop.services.units import add_unit, list_units
+from tests.integration.test_merge_cli import danvan
 from tests.integration.test_package_support import (
     ADMIN,
     DISTRICT,
@@ -75,10 +76,13 @@ def test_a_commune_reusing_a_siblings_and_the_districts_record_ids_changes_neith
     # X1 gives two of its meetings the ids of X2's meeting and of the district's own, a high revision, and
     # marks the second deleted: "move into me, overwrite, delete".
     sql(x1, "UPDATE meeting SET id = ?, revision = 50 WHERE id = ?", sibling, mine["meeting0"].id)
-    gone = get_record(x1, ADMIN, "meeting", [r for r in (mine["deleted"],)][0].id)
-    sql(x1, "UPDATE meeting SET id = ?, revision = 50, deleted = 1 WHERE id = ?", own.id, gone.id)
+    sql(x1, "UPDATE meeting SET id = ?, revision = 50, deleted = 1 WHERE id = ?", own.id, mine["deleted"].id)
     before = {k: v for k, v in record_state(district.path).items() if k == "meeting"}
-    r = apply_package(district, ADMIN, package(x1, tmp_path, "X1-xau"))
+    hostile = package(x1, tmp_path, "X1-xau")
+    dry = danvan("--db", str(district.path), "--user", "admin", "merge", "--dry-run", str(hostile))
+    assert dry.returncode == 0 and dry.stdout.count("Từ chối: Hội nghị") == 2, dry.stdout + dry.stderr
+    assert "ngoài phạm vi đơn vị gửi" in dry.stdout
+    r = apply_package(district, ADMIN, hostile)
     assert r.ok and r.counts.refused == 2
     assert {x.record_id for x in r.refused_records} == {sibling, own.id}
     assert all("ngoài phạm vi đơn vị gửi" in x.reason_text for x in r.refused_records)
