@@ -314,6 +314,10 @@ def _print_preview(n: int, total: int, p: Any, applied: bool) -> None:
         print(f"    Tệp này đã được tổng hợp lúc {_local_time(p.applied_before)}.")
     if p.new_units:
         print(f"    Đơn vị mới được thêm vào danh sách: {', '.join(p.new_units)}")
+    if p.key_status == "new":
+        print(f"    Lần đầu nhận gói ký bằng khóa này: dấu vân tay {p.key_fingerprint} (hãy gọi điện đối chiếu).")
+    for r in p.refused_records:
+        print(f"    Từ chối: {r.describe()}")
     for c in p.conflicts:
         print(f"    Xung đột{f' số {c.id}' if c.id else ''}: {c.kind_label} “{c.title[:80]}” — {c.reason_label}")
         for d in c.fields:

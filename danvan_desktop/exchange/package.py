@@ -64,7 +64,7 @@ from danvan_desktop.services.signing import fingerprint, sign
 from danvan_desktop.services.summary import Figures, as_of_day, both_figures
 from danvan_desktop.services.units import ancestry, home, resolve_unit
 from danvan_desktop.store.database import Database
-from danvan_desktop.store.schema import RECORD_TABLES, SCHEMA_VERSION, Unit, utcnow
+from danvan_desktop.store.schema import RECORD_TABLES, SCHEMA_VERSION, Unit, Withdrawn, utcnow
 
 __all__ = ["PackageInfo", "export_package", "PackageReader", "PackageRefused", "PackageMeta", "UnitRow",
            "default_file_name"]
@@ -147,7 +147,10 @@ def _selection(kind: RecordKind, period: Period) -> list[ColumnElement[bool]]:
     end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time())
     # A change to an older record (a petition answered, a meeting deleted) travels with the package of the
     # period it was made in; otherwise the district would keep the old version for ever.
-    return [or_(and_(ev >= period.start, ev <= period.end), and_(t.c.updated_at >= start, t.c.updated_at < end))]
+    # A version this office stored from a package (or withdrew by undo) during the period travels too: it may
+    # have arrived after the period it was made in was sent upward.
+    return [or_(and_(ev >= period.start, ev <= period.end), and_(t.c.updated_at >= start, t.c.updated_at < end),
+                and_(t.c.stored_at >= start, t.c.stored_at < end))]
 
 
 def _scope(root: Unit) -> ColumnElement[bool]:
@@ -286,6 +289,10 @@ def _record_rows(s: Session, kind: RecordKind, root: Unit, period: Period) -> It
             picked.append(Unit.code)
         elif c.key == "unit_name":
             picked.append(Unit.name)
+        elif c.key == "unit_uid":
+            picked.append(Unit.uid)
+        elif c.key == "withdrawn":
+            picked.append(select(Withdrawn.revision).where(Withdrawn.record_id == t.c.id).scalar_subquery())
         elif c.type in (Col.DATE, Col.DATETIME):
             # As stored text, parsed below by the C fromisoformat; SQLAlchemy's SQLite date processors
             # parse each value with a regular expression.
@@ -350,12 +357,13 @@ def _write_kind(s: Session, w: _SheetWriter, h: CanonicalHash, kind: RecordKind,
 
 def _units_below(s: Session, root: Unit) -> list[UnitRow]:
     units = s.scalars(select(Unit).where(_scope(root))).all()
-    code_of = {u.id: u.code for u in units}
+    by_id = {u.id: u for u in units}
     parent = s.get(Unit, root.parent_id) if root.parent_id else None
     if parent is not None:
-        code_of[parent.id] = parent.code
+        by_id[parent.id] = parent
     ordered = sorted(units, key=lambda u: (u.path.count("/"), sort_key(u.name)))
-    return [UnitRow(u.code, u.name, u.level, code_of.get(u.parent_id) if u.parent_id else None, u.scheme)
+    return [UnitRow(u.code, u.name, u.level, by_id[u.parent_id].code if u.parent_id else None, u.scheme, u.uid,
+                    by_id[u.parent_id].uid if u.parent_id else None)
             for u in ordered]
 
 
@@ -365,7 +373,8 @@ def _until(f: Figures) -> str:
 
 
 def _meta_rows(root: Unit, anc: list[Any], period: Period, now: dt.datetime, actor: Actor,
-               counts: dict[str, int], units: int, deleted: int, titles: dict[str, str]) -> list[list[Any]]:
+               counts: dict[str, int], units: int, deleted: int, titles: dict[str, str],
+               signer: Unit) -> list[list[Any]]:
     rows: list[list[Any]] = [
         ["format", FORMAT, "Định dạng tệp: gói dữ liệu của chương trình Dân vận"],
         ["format_version", FORMAT_VERSION, "Phiên bản định dạng gói"],
@@ -374,13 +383,15 @@ def _meta_rows(root: Unit, anc: list[Any], period: Period, now: dt.datetime, act
         ["unit.level", root.level, "Cấp của đơn vị gửi (tinh, huyen, xa, thon)"],
         ["unit.scheme", root.scheme, "Loại mã đơn vị (2025: mã chính thức từ 01/7/2025; legacy: mã chính thức "
                                      "trước đó; local: mã đơn vị tự đặt)"],
+        ["unit.uid", root.uid, "Định danh đơn vị gửi (loại mã:mã nếu là mã chính thức, nếu không là một UUID)"],
     ]
     for n, a in enumerate(anc, 1):
         where = "gần nhất" if n == 1 else f"thứ {n}"
         rows += [[f"ancestor.{n}.code", a.code, f"Đơn vị cấp trên {where}: mã"],
                  [f"ancestor.{n}.name", a.name, f"Đơn vị cấp trên {where}: tên"],
                  [f"ancestor.{n}.level", a.level, f"Đơn vị cấp trên {where}: cấp"],
-                 [f"ancestor.{n}.scheme", a.scheme, f"Đơn vị cấp trên {where}: loại mã"]]
+                 [f"ancestor.{n}.scheme", a.scheme, f"Đơn vị cấp trên {where}: loại mã"],
+                 [f"ancestor.{n}.uid", a.uid, f"Đơn vị cấp trên {where}: định danh"]]
     rows += [
         ["period", period.code, "Kỳ báo cáo"],
         ["period.from", period.start.isoformat(), "Từ ngày"],
@@ -388,6 +399,7 @@ def _meta_rows(root: Unit, anc: list[Any], period: Period, now: dt.datetime, act
         ["period.label", period.label_vi, "Tên kỳ báo cáo"],
         ["exported_at", iso_datetime(now) + "Z", "Thời điểm xuất gói (giờ UTC)"],
         ["exported_by", actor.username, "Tài khoản xuất gói"],
+        ["signer.uid", signer.uid, f"Định danh cơ quan ký gói ({signer.name})"],
         ["program_version", __version__, "Phiên bản chương trình Dân vận"],
         ["schema_version", SCHEMA_VERSION, "Phiên bản lược đồ dữ liệu"],
         ["sheet.summary", SUMMARY_SHEET, "Tên trang số liệu tổng hợp"],
@@ -457,7 +469,7 @@ def export_package(db: Database, actor: Actor, period: Period, out_path: Path | 
             meta = _SheetWriter(wb, META_SHEET, META_COLUMNS)
             h.section("meta")
             h.row([c.key for c in META_COLUMNS])
-            for row in _meta_rows(u, anc, period, now, actor, counts, len(units), deleted, titles):
+            for row in _meta_rows(u, anc, period, now, actor, counts, len(units), deleted, titles, root):
                 _simple_row(meta, h, row)
             for row in package_report.meta_rows(report_rows):
                 _simple_row(meta, h, row)
@@ -476,7 +488,7 @@ def export_package(db: Database, actor: Actor, period: Period, out_path: Path | 
             h.section("units")
             h.row([c.key for c in UNIT_COLUMNS])
             for un in units:
-                _simple_row(uw, h, [un.code, un.name, un.level, un.parent_code, un.scheme])
+                _simple_row(uw, h, [un.code, un.name, un.level, un.parent_code, un.scheme, un.uid, un.parent_uid])
 
             for k in KINDS:
                 w = _SheetWriter(wb, titles[k.key], KIND_COLUMNS[k.key])

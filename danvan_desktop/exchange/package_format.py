@@ -14,11 +14,19 @@ Sheets, in this order
     "Tổng hợp"    the summary of SPEC §4 for the unit's subtree, keys ``group``, ``label``, ``current``,
                   ``previous``, ``change``, ``key``: one row per indicator; taken from services.summary.
     "Đơn vị"      the sending unit and every unit below it, keys ``code``, ``name``, ``level``,
-                  ``parent_code``, ``scheme``; parents come before their children.
+                  ``parent_code``, ``scheme``, ``uid``, ``parent_uid``; parents come before their children.
     one sheet per record kind, titled by the kind's label, whose title is also given in the metadata
                   (``sheet.<kind>``); keys: ``unit``, ``unit_name``, the kind's field keys (domain/kinds.py),
                   ``notes``, ``deleted``, ``revision``, ``created_at``, ``created_by``, ``updated_at``,
-                  ``updated_by``, ``id``.
+                  ``updated_by``, ``id``, ``unit_uid``, ``withdrawn``.
+
+Unit identity (SPEC §2)
+    ``uid``, ``parent_uid``, ``unit_uid``, ``unit.uid``, ``ancestor.n.uid`` and ``signer.uid`` carry units'
+    global identities (domain/unit_identity.py): "scheme:code" for an official unit, a UUID for any other.
+    They came with schema 4; a package without them is read as before, each unit's identity derived from
+    its code and its parent's (codes were unique then). ``signer.uid`` names the office whose key signed the
+    package: the sending unit, or an ancestor that exported the package of a unit below it. ``withdrawn``
+    (a whole number, or empty) marks a tombstone left by undoing an import: the revision it withdrew.
 
 Content
     The records of the unit's subtree whose event date is in the period, those changed during the period
@@ -78,7 +86,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -87,7 +94,9 @@ from typing import Any
 
 from danvan_desktop.domain.fields import FieldType, RecordKind
 from danvan_desktop.domain.kinds import ENVELOPE_LABELS, KIND_BY_KEY, KINDS
+from danvan_desktop.domain.merge_rule import MAX_REVISION, canonical_id
 from danvan_desktop.domain.periods import Period, PeriodError, parse_period
+from danvan_desktop.domain.unit_identity import is_identity, unit_identity
 from danvan_desktop.domain.validation import ValidationError, Value, check_notes, check_record, check_revision
 from danvan_desktop.domain.vocab import BOOLEAN, UNIT_LEVEL, Vocabulary
 from danvan_desktop.exchange.xlsx_rows import CellValue, XlsxBook
@@ -147,6 +156,7 @@ class Column:
     type: Col
     vocab: Vocabulary | None = None
     width: float = 14.0
+    optional: bool = False  # added after format 1 was first written: older packages lack it
 
 
 _FIELD_COL = {FieldType.TEXT: Col.TEXT, FieldType.LONGTEXT: Col.TEXT, FieldType.REF: Col.TEXT,
@@ -177,7 +187,10 @@ def kind_columns(kind: RecordKind) -> tuple[Column, ...]:
              Column("created_by", _LABELS["created_by"], Col.TEXT, width=14),
              Column("updated_at", _LABELS["updated_at"], Col.DATETIME, width=19),
              Column("updated_by", _LABELS["updated_by"], Col.TEXT, width=14),
-             Column("id", _LABELS["id"], Col.TEXT, width=38)]
+             Column("id", _LABELS["id"], Col.TEXT, width=38),
+             Column("unit_uid", "Định danh đơn vị", Col.TEXT, width=38, optional=True),
+             # ANY: a whole number or empty, hashed the same by readers that do not know the column.
+             Column("withdrawn", "Hoàn tác lần sửa", Col.ANY, width=10, optional=True)]
     return tuple(cols)
 
 
@@ -192,7 +205,9 @@ SUMMARY_COLUMNS = (Column("group", "Nhóm", Col.TEXT, width=30), Column("label",
 UNIT_COLUMNS = (Column("code", "Mã đơn vị", Col.TEXT, width=14), Column("name", "Tên đơn vị", Col.TEXT, width=36),
                 Column("level", "Cấp", Col.ENUM, UNIT_LEVEL, 28), Column("parent_code", "Mã đơn vị cấp trên",
                                                                         Col.TEXT, width=16),
-                Column("scheme", "Loại mã", Col.ENUM, SCHEME, 30))
+                Column("scheme", "Loại mã", Col.ENUM, SCHEME, 30),
+                Column("uid", "Định danh đơn vị", Col.TEXT, width=38, optional=True),
+                Column("parent_uid", "Định danh đơn vị cấp trên", Col.TEXT, width=38, optional=True))
 
 SECTION_COLUMNS: dict[str, tuple[Column, ...]] = {"meta": META_COLUMNS, "summary": SUMMARY_COLUMNS,
                                                    "units": UNIT_COLUMNS, **KIND_COLUMNS}
@@ -345,6 +360,8 @@ def read_cell(col: Column, lookup: Mapping[str, str] | None, v: CellValue) -> tu
     if t is Col.DATETIME:
         if isinstance(v, dt.datetime):
             d2 = v
+        elif isinstance(v, dt.date):  # a date-time cell formatted as a date
+            d2 = dt.datetime.combine(v, dt.time())
         elif isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < 2_958_466:
             d2 = _serial_datetime(v)
         elif isinstance(v, str):
@@ -407,6 +424,8 @@ class UnitRow:
     level: str
     parent_code: str | None
     scheme: str = "local"
+    uid: str = ""  # global identity; derived from code and parent for packages that do not carry it
+    parent_uid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -432,6 +451,11 @@ class PackageMeta:
         return str(self.raw.get("signature.public_key") or "")
 
     @property
+    def signer_uid(self) -> str:
+        """Identity of the office whose key signed: the sender, or an ancestor exporting for it."""
+        return str(self.raw.get("signer.uid") or "") or self.unit.uid
+
+    @property
     def signature(self) -> str:
         """The signature over the checksum (base64), '' if unsigned."""
         return str(self.raw.get("signature") or "")
@@ -454,6 +478,8 @@ class IncomingRecord:
     values: dict[str, Value]
     row: int
     checked: bool  # False: values are as read, not yet through check_record
+    unit_uid: str = ""  # the record's unit's global identity
+    withdrawn: int | None = None  # a tombstone left by undo: the revision it withdrew
 
 
 def file_sha256(path: Path) -> str:
@@ -484,6 +510,7 @@ class PackageReader:
         self._rows_seen: dict[str, int] = {}
         self._deleted_seen = 0
         self._ids: set[str] = set()
+        self._uid_by_code: dict[str, str] = {}  # for packages that name units by code only
         try:
             self.book = XlsxBook(self.path)
         except UnsafeFile as e:
@@ -541,7 +568,7 @@ class PackageReader:
         for i, k in enumerate(keys):
             if k in known:
                 cols[i] = known[k]
-        missing = [c.label for c in known.values() if c.key not in keys]
+        missing = [c.label for c in known.values() if c.key not in keys and not c.optional]
         if missing and section != "meta":
             self._problem(f"Trang “{title}” thiếu cột: {', '.join(missing)}.")
         lookups = {i: enum_lookup(c) for i, c in cols.items()}
@@ -618,18 +645,24 @@ class PackageReader:
 
         try:
             unit = UnitRow(text("unit.code"), text("unit.name"), text("unit.level"), None,
-                           text("unit.scheme") or "local")
+                           text("unit.scheme") or "local", text("unit.uid"))
             ancestry: list[UnitRow] = []
             n = 1
             while f"ancestor.{n}.code" in raw:
                 p = f"ancestor.{n}."
                 ancestry.append(UnitRow(text(p + "code"), text(p + "name"), text(p + "level"), None,
-                                        text(p + "scheme") or "local"))
+                                        text(p + "scheme") or "local", text(p + "uid")))
                 n += 1
-            # Each unit's parent is the next ancestor up.
+            # Each unit's parent is the next ancestor up; identities top down (derived where not carried).
             chain = [unit, *ancestry]
-            linked = [UnitRow(u.code, u.name, u.level, chain[i + 1].code if i + 1 < len(chain) else None, u.scheme)
-                      for i, u in enumerate(chain)]
+            linked: list[UnitRow] = []
+            parent_uid: str | None = None
+            for i in reversed(range(len(chain))):
+                u = chain[i]
+                uid = u.uid or unit_identity(u.scheme, u.code, parent_uid)
+                linked.insert(0, UnitRow(u.code, u.name, u.level, chain[i + 1].code if i + 1 < len(chain) else None,
+                                         u.scheme, uid, parent_uid))
+                parent_uid = uid
             period = parse_period(text("period"))
             exported = text("exported_at")
             exported_at = dt.datetime.fromisoformat(exported.replace("Z", "")) if exported else None
@@ -640,6 +673,8 @@ class PackageReader:
                                           f"({e}).") from e
         if not unit.code or unit.level not in UNIT_LEVEL.keys:
             raise PackageRefused(DAMAGED, f"Gói dữ liệu “{self.path.name}” bị hỏng: thiếu đơn vị gửi.")
+        for u in linked:
+            self._uid_by_code.setdefault(u.code, u.uid)
         return PackageMeta(fmt, linked[0], tuple(linked[1:]), period, exported_at, text("exported_by"),
                            text("program_version"), schema, counts, text("checksum").lower(), sheets, raw)
 
@@ -668,7 +703,16 @@ class PackageReader:
             if not code or not name or level not in UNIT_LEVEL.keys or scheme not in SCHEME.keys:
                 self._problem(f"Trang “{title}”, dòng {rownum}: đơn vị thiếu mã, tên hoặc cấp không hợp lệ.")
                 continue
-            out.append(UnitRow(str(code), str(name), str(level), typed[pos["parent_code"]] or None, str(scheme)))
+            parent_code = typed[pos["parent_code"]] or None
+            parent_uid = (typed[pos["parent_uid"]] if "parent_uid" in pos else None) or \
+                (self._uid_by_code.get(str(parent_code)) if parent_code else None)
+            uid = (typed[pos["uid"]] if "uid" in pos else None) or unit_identity(str(scheme), str(code), parent_uid)
+            if not is_identity(str(uid)) or (parent_uid is not None and not is_identity(str(parent_uid))):
+                self._problem(f"Trang “{title}”, dòng {rownum}: định danh đơn vị “{uid}” không hợp lệ.")
+                continue
+            self._uid_by_code.setdefault(str(code), str(uid))
+            out.append(UnitRow(str(code), str(name), str(level), parent_code, str(scheme), str(uid),
+                               None if parent_uid is None else str(parent_uid)))
         return out
 
     def records(self, batch: int = 500, *, check: bool = True) -> Iterator[tuple[str, list[IncomingRecord]]]:
@@ -695,10 +739,11 @@ class PackageReader:
         p = pos[1]
         if not all(k in p for k in REQUIRED_ENVELOPE) or not all(f.key in p for f in kind.fields):
             return None  # the missing columns are already a problem
-        rid, unit, rev = typed[p["id"]], typed[p["unit"]], typed[p["revision"]]
+        raw_id, unit, rev = typed[p["id"]], typed[p["unit"]], typed[p["revision"]]
         created_at, updated_at, deleted = typed[p["created_at"]], typed[p["updated_at"]], typed[p["deleted"]]
-        if not _is_uuid(rid):
-            self._problem(f"{where}: mã bản ghi “{rid}” không hợp lệ.")
+        rid = canonical_id(raw_id) if isinstance(raw_id, str) else None
+        if rid is None:
+            self._problem(f"{where}: mã bản ghi “{raw_id}” không hợp lệ.")
             return None
         if rid in self._ids:
             self._problem(f"{where}: mã bản ghi “{rid}” bị trùng trong gói.")
@@ -725,8 +770,14 @@ class PackageReader:
             except ValidationError as e:
                 self._problem(f"{where}: " + "; ".join(err.message for err in e.errors))
                 return None
+        unit_uid = str((typed[p["unit_uid"]] if "unit_uid" in p else None) or self._uid_by_code.get(str(unit), ""))
+        withdrawn = typed[p["withdrawn"]] if "withdrawn" in p else None
+        if withdrawn is not None and (not isinstance(withdrawn, int) or not 1 <= withdrawn <= MAX_REVISION):
+            self._problem(f"{where}, cột “Hoàn tác lần sửa”: giá trị “{withdrawn}” không hợp lệ.")
+            return None
         return IncomingRecord(kind.key, rid, str(unit), created_at, updated_at, str(typed[p["created_by"]] or ""),
-                              str(typed[p["updated_by"]] or ""), rev, deleted, notes, values, rownum, check)
+                              str(typed[p["updated_by"]] or ""), rev, deleted, notes, values, rownum, check,
+                              unit_uid, withdrawn)
 
     def check(self, rec: IncomingRecord) -> IncomingRecord | None:
         """Run the domain rules on a record read with check=False (None, and a problem noted, if it breaks one)."""
@@ -739,7 +790,8 @@ class PackageReader:
             self._problem(f"Trang “{title}”, dòng {rec.row}: " + "; ".join(err.message for err in e.errors))
             return None
         return IncomingRecord(rec.kind, rec.id, rec.unit_code, rec.created_at, rec.updated_at, rec.created_by,
-                              rec.updated_by, rec.revision, rec.deleted, notes, values, rec.row, True)
+                              rec.updated_by, rec.revision, rec.deleted, notes, values, rec.row, True, rec.unit_uid,
+                              rec.withdrawn)
 
     def verify(self) -> None:
         """Raise PackageRefused unless checksum and signature match and nothing was wrong (after records())."""
@@ -763,12 +815,3 @@ class PackageReader:
         if self.problems:
             raise PackageRefused(DAMAGED, f"Gói dữ liệu “{self.path.name}” bị hỏng: " + " ".join(self.problems))
 
-
-def _is_uuid(v: Any) -> bool:
-    if not isinstance(v, str) or len(v) != 36:
-        return False
-    try:
-        uuid.UUID(v)
-    except ValueError:
-        return False
-    return True

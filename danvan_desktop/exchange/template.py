@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -24,6 +24,7 @@ from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.validation import ValidationError
 from danvan_desktop.domain.vocab import BOOLEAN
+from danvan_desktop.exchange.xlsx_rows import XlsxBook
 from danvan_desktop.exchange.xlsx_safety import UnsafeFile, ZipLimits, open_checked_zip
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
@@ -158,8 +159,10 @@ def check_xlsx_container(path: Path) -> None:
 
 
 def _cell_text(v: Any) -> str:
-    if isinstance(v, dt.datetime):
+    if isinstance(v, dt.date):
         return v.strftime("%d/%m/%Y")
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))  # a code typed as a number: 12, not 12.0
     return "" if v is None else str(v)
 
 
@@ -169,14 +172,11 @@ def import_template(db: Database, actor: Actor, path: Path,
     actor.require(Action.IMPORT_TEMPLATE)
     check_xlsx_container(path)
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many kinds on damaged content
+        with XlsxBook(path, TEMPLATE_LIMITS) as book:
+            sheets = _read_sheets(book, path.name)
+    except UnsafeFile as e:
         raise TemplateRejected(f"Không đọc được tệp “{path.name}”: tệp bị hỏng hoặc không đúng định dạng "
-                               f"({type(e).__name__}).") from None
-    try:
-        sheets = _read_sheets(wb, path.name)
-    finally:
-        wb.close()
+                               f"({e}).") from None
     errors: list[str] = []
     counts: dict[str, int] = {}
     total = sum(len(rows) for _, rows in sheets.values())
@@ -225,21 +225,21 @@ def import_template(db: Database, actor: Actor, path: Path,
     return ImportResult(counts)
 
 
-def _read_sheets(wb: Any, file_name: str) -> dict[str, tuple[dict[str, str], list[tuple[int, dict[str, Any]]]]]:
+def _read_sheets(book: XlsxBook, file_name: str) -> dict[str, tuple[dict[str, str],
+                                                                   list[tuple[int, dict[str, Any]]]]]:
     """Rows of each known sheet as {key: value}, with each key's column letter; checks the key row."""
     out: dict[str, tuple[dict[str, str], list[tuple[int, dict[str, Any]]]]] = {}
     by_title = {t: k for k, t in SHEET_TITLES.items()}
     problems: list[str] = []
-    for ws in wb.worksheets:
-        key = by_title.get(ws.title)
+    for title in book.sheets:
+        key = by_title.get(title)
         if key is None:
             continue
-        ws.reset_dimensions()  # other programs write wrong dimensions; read what is there
         k = get_kind(key)
         allowed = {c for c, _ in columns(k)}
-        rows_iter = ws.iter_rows(values_only=True)
-        next(rows_iter, None)
-        keys_row = next(rows_iter, None) or ()
+        read = list(book.rows(title))  # the one reader of packages and templates (exchange/xlsx_rows.py)
+        keys_row: list[Any] = next((cells for n, cells in read if n == 2), [])
+        data_rows = [(n, cells) for n, cells in read if n >= FIRST_DATA_ROW]
         colmap: dict[str, str] = {}
         index: dict[int, str] = {}
         for i, v in enumerate(keys_row):
@@ -247,20 +247,20 @@ def _read_sheets(wb: Any, file_name: str) -> dict[str, tuple[dict[str, str], lis
                 continue
             name = str(v).strip()
             if name not in allowed:
-                problems.append(f"Trang “{ws.title}”, dòng 2, cột {get_column_letter(i + 1)}: mã cột “{name}” "
+                problems.append(f"Trang “{title}”, dòng 2, cột {get_column_letter(i + 1)}: mã cột “{name}” "
                                 "không có trong mẫu")
                 continue
             colmap[name], index[i] = get_column_letter(i + 1), name
         missing = [label for c, label in columns(k) if c not in colmap and (c == "unit" or k.field(c).required
                                                                             if c in k.keys else False)]
         if missing:
-            problems.append(f"Trang “{ws.title}”: thiếu cột {', '.join(missing)} (dòng 2 phải giữ mã cột của mẫu)")
+            problems.append(f"Trang “{title}”: thiếu cột {', '.join(missing)} (dòng 2 phải giữ mã cột của mẫu)")
         colmap.setdefault("unit", "A")
         rows: list[tuple[int, dict[str, Any]]] = []
-        for n, values in enumerate(rows_iter, start=FIRST_DATA_ROW):
-            if n - FIRST_DATA_ROW >= MAX_ROWS:
-                raise TemplateRejected(f"Trang “{ws.title}” có quá {MAX_ROWS:,} dòng; hãy chia thành nhiều tệp."
-                                       .replace(",", "."))
+        if len(data_rows) > MAX_ROWS:
+            raise TemplateRejected(f"Trang “{title}” có quá {MAX_ROWS:,} dòng; hãy chia thành nhiều tệp."
+                                   .replace(",", "."))
+        for n, values in data_rows:
             data = {index[i]: v for i, v in enumerate(values) if i in index}
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in data.values()):
                 continue

@@ -16,6 +16,7 @@ __all__ = [
     "excel_length",
     "needs_text_guard",
     "open_checked_zip",
+    "refuse_dtd",
     "ooxml_escape",
     "ooxml_unescape",
 ]
@@ -116,3 +117,24 @@ def open_checked_zip(path: Path, limits: ZipLimits = DEFAULT_LIMITS) -> zipfile.
         zf.close()
         raise
     return zf
+
+
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_PROLOG_BYTES = 4_096  # a DTD can only stand before the root element
+
+
+def refuse_dtd(zf: zipfile.ZipFile, name: str) -> None:
+    """Refuse a file whose XML parts declare a DTD or entities (entity expansion, external entities)."""
+    for info in zf.infolist():
+        if not info.filename.lower().endswith((".xml", ".rels")):
+            continue
+        try:
+            with zf.open(info) as f:
+                head = f.read(_PROLOG_BYTES)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+            raise UnsafeFile("damaged", f"Tệp “{name}” bị hỏng, không đọc được ({e}).") from e
+        except Exception as e:  # zlib.error on a damaged member
+            raise UnsafeFile("damaged", f"Tệp “{name}” bị hỏng, không đọc được ({type(e).__name__}).") from e
+        if _DTD.search(head):
+            raise UnsafeFile("damaged", f"Tệp “{name}” bị hỏng hoặc độc hại: có khai báo DTD/thực thể XML, điều "
+                                        "tệp Excel không có; không mở.")

@@ -96,17 +96,17 @@ def completeness(db: Database, actor: Actor, period: Period, today: dt.date | No
         kids = sorted((u for u in s.scalars(select(Unit).where(Unit.parent_id == root.id)) if u.level != "thon"),
                       key=lambda u: sort_key(u.name))
         rows = s.execute(
-            select(ImportLog.unit_code, ImportLog.period_start, ImportLog.period_end, ImportLog.at,
+            select(ImportLog.unit_uid, ImportLog.period_start, ImportLog.period_end, ImportLog.at,
                    PackageImport.exported_at)
             .join(PackageImport, PackageImport.id == ImportLog.id)
-            .where(PackageImport.status == "applied", ImportLog.unit_code.in_([u.code for u in kids]),
+            .where(PackageImport.status == "applied", ImportLog.unit_uid.in_([u.uid for u in kids]),
                    ImportLog.period_start <= period.end, ImportLog.period_end >= period.start)).all()
     by_unit: dict[str, list[Any]] = {}
     for r in rows:
-        by_unit.setdefault(r.unit_code, []).append(r)
+        by_unit.setdefault(r.unit_uid, []).append(r)  # by identity (SPEC §2), never by a bare code
     out = []
     for u in kids:
-        mine = by_unit.get(u.code, [])
+        mine = by_unit.get(u.uid, [])
         spans = [sp for r in mine if (sp := covered_span(r.period_start, r.period_end, r.exported_at)) is not None]
         months = []
         for y, m in period.months():

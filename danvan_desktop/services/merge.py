@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from danvan_desktop.domain.fields import FieldType, RecordKind
 from danvan_desktop.domain.kinds import KINDS
 from danvan_desktop.domain.kinds import kind as get_kind
+from danvan_desktop.domain.merge_rule import Copy, Outcome, decide
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.validation import Value
 from danvan_desktop.domain.vocab import BOOLEAN, ROLE
@@ -39,35 +40,39 @@ from danvan_desktop.exchange.package_format import (
 )
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
+from danvan_desktop.services.changes import NOTHING, Changes
 from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused
+from danvan_desktop.services.merge_trust import KEY_CHANGED, OUTSIDE, OWN, UnitPlan, by_uid, check_key
 from danvan_desktop.services.records import from_db, plain, stored_columns
 from danvan_desktop.services.reports import store_child_texts
-from danvan_desktop.services.signing import check_sender, fingerprint, pin
-from danvan_desktop.services.units import create_unit, home, in_subtree
+from danvan_desktop.services.signing import KeyCheck, fingerprint, key_holder, pin
+from danvan_desktop.services.units import home
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import (
     RECORD_TABLES,
     SCHEMA_VERSION,
     ImportAdded,
+    ImportDelivered,
     ImportLog,
     ImportReplaced,
     MergeConflict,
     PackageImport,
     Unit,
+    Withdrawn,
     utcnow,
 )
 
 __all__ = [
     "MergeCounts", "FieldDiff", "ConflictInfo", "PackagePreview", "ImportResult", "ImportInfo",
     "find_packages", "preview_package", "preview_packages", "apply_package", "apply_packages",
-    "resolve_conflict", "list_conflicts", "undo_import", "list_imports", "REFUSAL_TITLES",
+    "resolve_conflict", "list_conflicts", "undo_import", "list_imports", "REFUSAL_TITLES", "RefusedRecord",
+    "accept_new_key", "package_signer", "SignerInfo",
 ]
 
 Progress = Callable[[int, int], None]
 
 # Reasons a package is refused (SPEC §6), with the short Vietnamese title a screen shows beside the message.
-OUTSIDE, RECORD_OUTSIDE, OWN, CHANGED = "outside", "record_outside", "own_unit", "changed_since_preview"
-KEY_CHANGED = "key_changed"
+RECORD_OUTSIDE, CHANGED = "record_outside", "changed_since_preview"
 REFUSAL_TITLES = {
     "not_package": "Không phải gói dữ liệu",
     "damaged": "Gói bị hỏng",
@@ -94,21 +99,22 @@ class MergeCounts:
     replaced: int = 0
     unchanged: int = 0
     conflicts: int = 0
+    refused: int = 0  # records whose local copy belongs outside the sending unit's subtree: left untouched
 
     @property
     def total(self) -> int:
         """Records in the package."""
-        return self.added + self.replaced + self.unchanged + self.conflicts
+        return self.added + self.replaced + self.unchanged + self.conflicts + self.refused
 
     def as_dict(self) -> dict[str, int]:
         """For the ledger's JSON."""
         return {"added": self.added, "replaced": self.replaced, "unchanged": self.unchanged,
-                "conflicts": self.conflicts}
+                "conflicts": self.conflicts, "refused": self.refused}
 
     def describe(self) -> str:
         """The counts as a Vietnamese line."""
         return (f"Thêm mới {self.added} · Thay thế {self.replaced} · Không đổi {self.unchanged} · "
-                f"Xung đột {self.conflicts}")
+                f"Xung đột {self.conflicts}" + (f" · Từ chối {self.refused}" if self.refused else ""))
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,25 @@ class ConflictInfo:
 
 
 @dataclass(frozen=True)
+class RefusedRecord:
+    """A record of the package that was refused and left untouched (SPEC §6: not the sender's to change)."""
+
+    kind: str
+    record_id: str
+    title: str
+    unit_code: str  # the unit the package gives it
+    local_unit_code: str  # the unit it belongs to here
+    reason: str  # code, domain/merge_rule.py
+    reason_text: str
+    row: int
+
+    def describe(self) -> str:
+        """One Vietnamese line for the list of refused records."""
+        return (f"{get_kind(self.kind).label} “{self.title}” (dòng {self.row}, thuộc đơn vị mã "
+                f"{self.local_unit_code}): {self.reason_text}")
+
+
+@dataclass(frozen=True)
 class PackagePreview:
     """What applying one package would do, or why it is refused."""
 
@@ -171,6 +196,9 @@ class PackagePreview:
     conflicts: tuple[ConflictInfo, ...] = ()
     new_units: tuple[str, ...] = ()  # names of units the office does not know yet
     applied_before: dt.datetime | None = None  # this very file was applied at this time (UTC)
+    refused_records: tuple[RefusedRecord, ...] = ()
+    key_status: str = ""  # "new" (first package signed by this key) or "pinned"
+    key_fingerprint: str = ""
 
     @property
     def file_name(self) -> str:
@@ -180,9 +208,10 @@ class PackagePreview:
 
 @dataclass(frozen=True)
 class ImportResult(PackagePreview):
-    """What applying a package did (import_id is None when it was refused)."""
+    """What applying a package did (import_id is None when it was refused), and what it changed."""
 
     import_id: int | None = None
+    changes: Changes = NOTHING
 
 
 @dataclass(frozen=True)
@@ -205,6 +234,7 @@ class ImportInfo:
     undone_at: dt.datetime | None
     undone_by: str
     can_undo: bool
+    changes: Changes = NOTHING  # set by undo_import
 
 
 # ---- files -------------------------------------------------------------------------------------------------
@@ -227,111 +257,11 @@ def find_packages(paths: Iterable[Path | str]) -> list[Path]:
     return unique
 
 
-# ---- units -------------------------------------------------------------------------------------------------
-
-class _UnitPlan:
-    """The sender's place in the office's tree, and the units the package adds (checked before any record)."""
-
-    def __init__(self, s: Session, root: Unit, meta: PackageMeta) -> None:
-        self.s = s
-        self.sender_code = meta.unit.code
-        name = f"“{meta.unit.name}” (mã {meta.unit.code})"
-        chain = [meta.unit, *meta.ancestry]
-        codes = [u.code for u in chain]
-        local = s.scalar(select(Unit).where(Unit.code == meta.unit.code))
-        if meta.unit.code == root.code or (local is not None and local.id == root.id):
-            raise PackageRefused(OWN, f"Gói dữ liệu này là của chính {root.name} (mã {root.code}); chỉ tổng hợp "
-                                      "gói của các đơn vị cấp dưới.")
-        outside = PackageRefused(OUTSIDE, f"Gói dữ liệu của {name} không thuộc phạm vi của {root.name} "
-                                          f"(mã {root.code}): đơn vị này không trực thuộc {root.name}.")
-        if root.code not in codes or (local is not None and not in_subtree(local, root)):
-            raise outside
-        # Units between the office and the sender, top down, then the sender: known ones must sit inside.
-        self.new: list[UnitRow] = []
-        self.local: dict[str, Unit] = {}
-        self.inside: set[str] = set()  # codes in the sender's subtree
-        below = list(reversed(chain[:codes.index(root.code)]))
-        for u in below:
-            existing = s.scalar(select(Unit).where(Unit.code == u.code))
-            if existing is not None:
-                if not in_subtree(existing, root):
-                    raise outside
-                self.local[u.code] = existing
-            else:
-                self.new.append(u)
-        self.sender = self.local.get(meta.unit.code)
-        self.inside.add(meta.unit.code)
-        self.problems: list[str] = []
-        self._cache: dict[str, bool] = {meta.unit.code: True}
-
-    def add_units(self, rows: list[UnitRow]) -> None:
-        """The package's units sheet: units below the sender, parents first (any order is sorted out)."""
-        pending = [r for r in rows if r.code != self.sender_code]
-        while pending:
-            left: list[UnitRow] = []
-            for r in pending:
-                existing = self.s.scalar(select(Unit).where(Unit.code == r.code))
-                if existing is not None:
-                    if self.sender is not None and in_subtree(existing, self.sender):
-                        self.local[r.code] = existing
-                        self.inside.add(r.code)
-                    else:
-                        self.problems.append(f"đơn vị “{existing.name}” (mã {r.code}) đã có ở nơi khác trong "
-                                             "cây đơn vị, không thuộc đơn vị gửi")
-                        self._cache[r.code] = False
-                elif r.parent_code in self.inside:
-                    self.new.append(r)
-                    self.inside.add(r.code)
-                else:
-                    left.append(r)
-            if len(left) == len(pending):
-                for r in left:
-                    self.problems.append(f"đơn vị “{r.name}” (mã {r.code}) không nằm dưới đơn vị gửi")
-                    self._cache[r.code] = False
-                break
-            pending = left
-
-    def in_sender(self, code: str) -> bool:
-        """Whether a record's unit lies in the sender's subtree."""
-        hit = self._cache.get(code)
-        if hit is None:
-            if code in self.inside:
-                hit = True
-            else:
-                u = self.s.scalar(select(Unit).where(Unit.code == code))
-                hit = u is not None and self.sender is not None and in_subtree(u, self.sender)
-                if hit:
-                    assert u is not None
-                    self.local[code] = u
-            self._cache[code] = hit
-        return hit
-
-    def create(self) -> dict[str, Unit]:
-        """Add the new units (parents first); returns code → unit for every unit the records may name."""
-        for r in self.new:
-            parent = self.local.get(r.parent_code or "") or self.s.scalar(select(Unit).where(
-                Unit.code == r.parent_code))
-            try:
-                self.local[r.code] = create_unit(self.s, r.code, r.name, r.level, parent, r.scheme)
-            except Refused as e:
-                raise PackageRefused("damaged", f"Gói dữ liệu có đơn vị không hợp lệ: {e}") from e
-        return self.local
-
-    def unit(self, code: str) -> Unit:
-        """The local unit of a code (after create())."""
-        u = self.local.get(code)
-        if u is None:
-            u = self.s.scalar(select(Unit).where(Unit.code == code))
-            assert u is not None
-            self.local[code] = u
-        return u
-
-
 # ---- comparing ---------------------------------------------------------------------------------------------
 
-def content_hash(kind: RecordKind, unit_code: str, deleted: bool, notes: str, values: Mapping[str, Value]) -> str:
-    """SHA-256 of what a record says (not its envelope): unit, deletion, notes, field values."""
-    text = json.dumps([unit_code, bool(deleted), notes or "", plain(kind, values)], ensure_ascii=False,
+def content_hash(kind: RecordKind, unit_uid: str, deleted: bool, notes: str, values: Mapping[str, Value]) -> str:
+    """SHA-256 of what a record says (not its envelope): unit (identity), deletion, notes, field values."""
+    text = json.dumps([unit_uid, bool(deleted), notes or "", plain(kind, values)], ensure_ascii=False,
                       sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -367,14 +297,16 @@ def _diff(kind: RecordKind, local: dict[str, Any], incoming: dict[str, Any]) -> 
 
 
 def _envelope(rec: IncomingRecord) -> dict[str, Any]:
-    return {"unit": rec.unit_code, "created_at": rec.created_at.isoformat(), "updated_at": rec.updated_at.isoformat(),
+    return {"unit": rec.unit_code, "unit_uid": rec.unit_uid, "created_at": rec.created_at.isoformat(),
+            "updated_at": rec.updated_at.isoformat(),
             "created_by": rec.created_by, "updated_by": rec.updated_by, "revision": rec.revision,
             "deleted": rec.deleted, "notes": rec.notes}
 
 
-def _row_snapshot(kind: RecordKind, m: Mapping[str, Any], unit_code: str) -> dict[str, Any]:
+def _row_snapshot(kind: RecordKind, m: Mapping[str, Any], unit_code: str, unit_uid: str) -> dict[str, Any]:
     """A stored record as JSON-friendly data (for undo and conflicts)."""
-    return {"unit": unit_code, "created_at": m["created_at"].isoformat(), "updated_at": m["updated_at"].isoformat(),
+    return {"unit": unit_code, "unit_uid": unit_uid, "created_at": m["created_at"].isoformat(),
+            "updated_at": m["updated_at"].isoformat(),
             "created_by": m["created_by"], "updated_by": m["updated_by"], "revision": m["revision"],
             "deleted": bool(m["deleted"]), "notes": m["notes"] or "", "values": plain(kind, from_db(kind, m))}
 
@@ -402,9 +334,10 @@ class _Tally:
     replaced: int = 0
     unchanged: int = 0
     conflicts: int = 0
+    refused: int = 0
 
     def frozen(self) -> MergeCounts:
-        return MergeCounts(self.added, self.replaced, self.unchanged, self.conflicts)
+        return MergeCounts(self.added, self.replaced, self.unchanged, self.conflicts, self.refused)
 
 
 @dataclass
@@ -416,6 +349,9 @@ class _Outcome:
     new_units: list[str]
     applied_before: dt.datetime | None
     import_id: int | None = None
+    refused: list[RefusedRecord] = field(default_factory=list)
+    key: KeyCheck | None = None
+    touched: dict[str, set[str]] = field(default_factory=dict)  # kind → record ids written
 
     def total(self) -> MergeCounts:
         t = _Tally()
@@ -424,7 +360,13 @@ class _Outcome:
             t.replaced += k.replaced
             t.unchanged += k.unchanged
             t.conflicts += k.conflicts
+            t.refused += k.refused
         return t.frozen()
+
+    def changes(self) -> Changes:
+        kinds = frozenset(k for k, ids in self.touched.items() if ids)
+        ids = frozenset(i for v in self.touched.values() for i in v)
+        return Changes(kinds=kinds, record_ids=ids, units=bool(self.new_units), imports=True)
 
 
 def _check_permissions(actor: Actor, meta: PackageMeta) -> None:
@@ -445,7 +387,7 @@ def _run(s: Session, actor: Actor, path: Path, *, write: bool, expected_hash: st
                                           "trước khi tổng hợp.")
         meta = pkg.meta
         _check_permissions(actor, meta)
-        plan = _UnitPlan(s, root, meta)
+        plan = UnitPlan(s, root, meta)
         plan.add_units(pkg.read_units())
         new_units = [u.name for u in plan.new]
         applied_before = s.scalar(
@@ -456,129 +398,162 @@ def _run(s: Session, actor: Actor, path: Path, *, write: bool, expected_hash: st
         if write:
             plan.create()
             log = ImportLog(username=actor.username, source="package", file_name=path.name[:400],
-                            file_hash=pkg.file_hash, unit_code=meta.unit.code, period=meta.period.code,
-                            period_start=meta.period.start, period_end=meta.period.end, counts="{}")
+                            file_hash=pkg.file_hash, unit_code=meta.unit.code, unit_uid=meta.unit.uid,
+                            period=meta.period.code, period_start=meta.period.start, period_end=meta.period.end,
+                            counts="{}")
             s.add(log)
             s.flush()
             import_id = log.id
         outcome = _Outcome(meta, pkg.file_hash, {k.key: _Tally() for k in KINDS}, [], new_units, applied_before,
                            import_id)
         added: dict[str, list[list[Any]]] = {k.key: [] for k in KINDS}
+        delivered: dict[str, list[list[Any]]] = {k.key: [] for k in KINDS}
         outside: list[str] = []
         total = sum(meta.counts.get(k.key, 0) for k in KINDS)
         done = 0
         for kind_key, batch in pkg.records(_BATCH, check=False):
             kind = get_kind(kind_key)
-            _classify(s, actor, pkg, plan, kind, batch, outcome, added[kind_key], outside, write)
+            _classify(s, actor, pkg, plan, kind, batch, outcome, added[kind_key], delivered[kind_key], outside,
+                      write)
             done += len(batch)
             if progress is not None:
                 progress(done, total)
         report_texts = package_report.read_texts(pkg)  # hashed last, before verify()
         pkg.verify()  # edited (checksum), unsigned, forged or damaged: raises; the transaction rolls back
-        key = check_sender(s, meta.unit.code, meta.public_key)
-        if key.status == "changed":
-            raise PackageRefused(KEY_CHANGED, (
-                f"Gói dữ liệu của “{meta.unit.name}” được ký bằng một khóa khác (dấu vân tay {key.fingerprint}) "
-                f"với khóa đã ghi nhận cho đơn vị này (dấu vân tay {key.pinned_fingerprint}). Nếu đơn vị đã cài "
-                "lại chương trình, hãy gọi điện đối chiếu dấu vân tay rồi để quản trị viên chấp nhận khóa mới; "
-                "nếu không, gói này có thể bị giả mạo."))
-        if key.status == "new" and write:
-            pin(s, meta.unit.code, meta.public_key)  # first package from this unit: remember its key
         problems = plan.problems + outside
         if problems:
             shown = "; ".join(problems[:5]) + (f"; và {len(problems) - 5} trường hợp khác" if len(problems) > 5 else "")
             raise PackageRefused(RECORD_OUTSIDE, f"Gói dữ liệu của “{meta.unit.name}” có dữ liệu của đơn vị không "
                                                  f"thuộc đơn vị gửi: {shown}.")
+        outcome.key = check_key(s, plan, meta, write)
         if write:
             assert import_id is not None
-            _write_ledger(s, actor, path, outcome, added)
-            if report_texts:  # the sender's report text, for the composer beside this office's own
-                store_child_texts(s, plan.unit(meta.unit.code), meta.period.code, report_texts, import_id)
+            _write_ledger(s, actor, path, outcome, added, delivered)
+            sender = by_uid(s, meta.unit.uid)
+            if report_texts and sender is not None:  # the sender's report text, beside this office's own
+                store_child_texts(s, sender, meta.period.code, report_texts, import_id)
     return outcome
 
 
-def _classify(s: Session, actor: Actor, pkg: PackageReader, plan: _UnitPlan, kind: RecordKind,
-              batch: list[IncomingRecord], out: _Outcome, added_ids: list[list[Any]], outside: list[str],
-              write: bool) -> None:
+def _local_rows(s: Session, kind: RecordKind, ids: list[str]) -> dict[str, Any]:
+    t = RECORD_TABLES[kind.key]
+    stmt = (select(t, Unit.code.label("unit_code_"), Unit.uid.label("unit_uid_"),
+                   Withdrawn.revision.label("withdrawn_"))
+            .select_from(t).join(Unit, Unit.id == t.c.unit_id).outerjoin(Withdrawn, Withdrawn.record_id == t.c.id)
+            .where(t.c.id.in_(ids)))
+    return {row._mapping["id"]: row._mapping for row in s.execute(stmt)}
+
+
+def _classify(s: Session, actor: Actor, pkg: PackageReader, plan: UnitPlan, kind: RecordKind,
+              batch: list[IncomingRecord], out: _Outcome, added_ids: list[list[Any]], delivered: list[list[Any]],
+              outside: list[str], write: bool) -> None:
     t = RECORD_TABLES[kind.key]
     tally = out.by_kind[kind.key]
-    ids = [r.id for r in batch]
-    local: dict[str, Any] = {row._mapping["id"]: row._mapping for row in s.execute(
-        select(t, Unit.code.label("unit_code_")).join(Unit, Unit.id == t.c.unit_id).where(t.c.id.in_(ids)))}
+    local = _local_rows(s, kind, [r.id for r in batch])
+    decided_rows = {(r.record_id, r.incoming_revision, r.incoming_hash) for r in s.execute(
+        select(MergeConflict.record_id, MergeConflict.incoming_revision, MergeConflict.incoming_hash)
+        .where(MergeConflict.record_id.in_([r.id for r in batch if r.id in local])))} if local else set()
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     snapshots: list[dict[str, Any]] = []
-    candidates: list[tuple[IncomingRecord, Mapping[str, Any], dict[str, Value], str]] = []
+    marks: list[dict[str, Any]] = []
+    unmark: list[str] = []
+    candidates: list[tuple[IncomingRecord, Mapping[str, Any], dict[str, Value], str, str]] = []
+    now = utcnow()
     for rec in batch:
-        if not plan.in_sender(rec.unit_code):
+        if not plan.in_sender(rec.unit_uid) or plan.code_of(rec.unit_uid) != rec.unit_code:
             if len(outside) < 50:
                 outside.append(f"{kind.label} dòng {rec.row} thuộc đơn vị mã “{rec.unit_code}”")
             continue
         m = local.get(rec.id)
+        lcopy: Copy | None = None
+        lvals: dict[str, Value] = {}
+        checked: IncomingRecord | None = None
         if m is not None:
             lvals = from_db(kind, m)
-            if (rec.revision <= m["revision"] and rec.unit_code == m["unit_code_"] and rec.deleted == bool(m["deleted"])
+            lcopy = Copy(m["unit_uid_"], m["revision"], content_hash(kind, m["unit_uid_"], bool(m["deleted"]),
+                                                                     m["notes"] or "", lvals), m["withdrawn_"])
+            if (rec.revision <= m["revision"] and rec.unit_uid == m["unit_uid_"] and rec.deleted == bool(m["deleted"])
                     and rec.notes == (m["notes"] or "") and rec.values == lvals):
-                tally.unchanged += 1  # equal to what we hold, which passed the rules when stored
-                continue
-        checked = pkg.check(rec)
+                inc_hash = lcopy.content  # equal to what we hold, which passed the rules when stored
+                checked = rec
         if checked is None:
-            continue  # the reader noted the problem; verify() refuses the package
-        if m is None:
+            checked = pkg.check(rec)
+            if checked is None:
+                continue  # the reader noted the problem; verify() refuses the package
+            inc_hash = content_hash(kind, checked.unit_uid, checked.deleted, checked.notes, checked.values)
+        inc = Copy(checked.unit_uid, checked.revision, inc_hash)
+        d = decide(lcopy, inc, plan, replayed=out.applied_before is not None)
+        if d.outcome is Outcome.CONFLICT and (rec.id, rec.revision, inc_hash) in decided_rows:
+            d = decide(lcopy, inc, plan, decided=True, replayed=out.applied_before is not None)
+        if d.outcome is Outcome.REFUSED:
+            tally.refused += 1
+            title = str(lvals.get(kind.title_field) or checked.values.get(kind.title_field) or "")
+            out.refused.append(RefusedRecord(kind.key, rec.id, title, rec.unit_code,
+                                             m["unit_code_"] if m is not None else rec.unit_code, d.reason,
+                                             d.reason_text, rec.row))
+            continue
+        if d.outcome is Outcome.CONFLICT:
+            assert m is not None
+            candidates.append((checked, m, lvals, inc_hash, d.reason))
+            continue
+        delivered.append([rec.id, rec.revision])
+        if d.outcome is Outcome.UNCHANGED:
+            tally.unchanged += 1
+        elif d.outcome is Outcome.ADDED:
             tally.added += 1
             if write:
-                inserts.append(_stored_row(kind, checked, plan.unit(checked.unit_code)))
+                inserts.append({**_stored_row(kind, checked, plan.unit(checked.unit_uid)), "stored_at": now})
                 added_ids.append([checked.id, checked.revision])
-            continue
-        same = (checked.unit_code == m["unit_code_"] and checked.deleted == bool(m["deleted"])
-                and checked.notes == (m["notes"] or "") and checked.values == lvals)
-        if checked.revision > m["revision"]:
+                if checked.withdrawn is not None:
+                    marks.append({"record_id": checked.id, "kind": kind.key, "revision": checked.withdrawn,
+                                  "at": now})
+        else:
             tally.replaced += 1
             if write:
-                updates.append({"_rid": checked.id, **_stored_row(kind, checked, plan.unit(checked.unit_code))})
+                assert m is not None
+                updates.append({"_rid": checked.id, **_stored_row(kind, checked, plan.unit(checked.unit_uid)),
+                                "stored_at": now})
                 snapshots.append({"import_id": out.import_id, "kind": kind.key, "record_id": checked.id,
                                   "revision_after": checked.revision,
-                                  "before": json.dumps(_row_snapshot(kind, m, m["unit_code_"]), ensure_ascii=False)})
-        elif same:
-            tally.unchanged += 1
-        else:
-            candidates.append((checked, m, lvals, content_hash(kind, checked.unit_code, checked.deleted,
-                                                               checked.notes, checked.values)))
+                                  "before": json.dumps(_row_snapshot(kind, m, m["unit_code_"], m["unit_uid_"]),
+                                                       ensure_ascii=False)})
+                if m["withdrawn_"] is not None:
+                    unmark.append(checked.id)
+                if checked.withdrawn is not None:
+                    marks.append({"record_id": checked.id, "kind": kind.key, "revision": checked.withdrawn,
+                                  "at": now})
     if candidates:
         _conflicts(s, kind, candidates, out, tally, write)
     if write:
+        touched = out.touched.setdefault(kind.key, set())
         if inserts:
             s.execute(t.insert(), inserts)
+            touched.update(r["id"] for r in inserts)
         if updates:
             s.execute(t.update().where(t.c.id == bindparam("_rid")), updates)
+            touched.update(u["_rid"] for u in updates)
             # A newer version settles what an older incoming one disputed.
             s.execute(update(MergeConflict).where(MergeConflict.record_id.in_([u["_rid"] for u in updates]),
                                                   MergeConflict.status == "open")
                       .values(status="superseded", resolved_at=utcnow(), resolved_by=actor.username))
             s.execute(insert(ImportReplaced), snapshots)
+        if unmark:
+            s.execute(delete(Withdrawn).where(Withdrawn.record_id.in_(unmark)))
+        if marks:
+            s.execute(insert(Withdrawn), marks)
 
 
 def _conflicts(s: Session, kind: RecordKind, candidates: list[tuple[IncomingRecord, Mapping[str, Any],
-                                                                    dict[str, Value], str]],
+                                                                    dict[str, Value], str, str]],
                out: _Outcome, tally: Any, write: bool) -> None:
-    ids = [c[0].id for c in candidates]
-    decided = {(r.record_id, r.incoming_revision, r.incoming_hash) for r in s.execute(
-        select(MergeConflict.record_id, MergeConflict.incoming_revision, MergeConflict.incoming_hash)
-        .where(MergeConflict.record_id.in_(ids)))}
     rows = []
-    for rec, m, lvals, h in candidates:
-        local_newer = rec.revision < m["revision"]
-        # Not news: an incoming version a person already decided about (or that waits for it), or an older
-        # version inside a file applied before (the office has moved on since).
-        if (rec.id, rec.revision, h) in decided or (local_newer and out.applied_before is not None):
-            tally.unchanged += 1
-            continue
+    for rec, m, lvals, h, reason in candidates:
         tally.conflicts += 1
         local_view = {"unit": m["unit_code_"], "notes": m["notes"] or "", "deleted": bool(m["deleted"]), **lvals}
         incoming_view = {"unit": rec.unit_code, "notes": rec.notes, "deleted": rec.deleted, **rec.values}
         diffs = _diff(kind, local_view, incoming_view)
         title = str(rec.values.get(kind.title_field) or lvals.get(kind.title_field) or "")
-        reason = "local_newer" if local_newer else "same_revision"
         info = ConflictInfo(None, kind.key, rec.id, title, rec.unit_code, reason, m["revision"], rec.revision, diffs,
                             import_id=out.import_id)
         if write:
@@ -605,7 +580,8 @@ def _stored_row(kind: RecordKind, rec: IncomingRecord, unit: Unit) -> dict[str, 
             "deleted": rec.deleted, "notes": rec.notes, **stored_columns(kind, rec.values, rec.notes, unit.name)}
 
 
-def _write_ledger(s: Session, actor: Actor, path: Path, out: _Outcome, added: dict[str, list[list[Any]]]) -> None:
+def _write_ledger(s: Session, actor: Actor, path: Path, out: _Outcome, added: dict[str, list[list[Any]]],
+                  delivered: dict[str, list[list[Any]]]) -> None:
     meta = out.meta
     counts = out.total()
     log = s.get(ImportLog, out.import_id)
@@ -618,9 +594,13 @@ def _write_ledger(s: Session, actor: Actor, path: Path, out: _Outcome, added: di
     for k, ids in added.items():
         if ids:
             s.add(ImportAdded(import_id=out.import_id, kind=k, records=json.dumps(ids)))
+    for k, ids in delivered.items():
+        if ids:
+            s.add(ImportDelivered(import_id=out.import_id, kind=k, records=json.dumps(ids)))
     write_audit(s, actor.username, "import", "package", "", {
         "import_id": out.import_id, "file": path.name, "file_hash": out.file_hash, "unit": meta.unit.code,
-        "period": meta.period.code, "counts": counts.as_dict(), "new_units": out.new_units})
+        "unit_uid": meta.unit.uid, "period": meta.period.code, "counts": counts.as_dict(),
+        "new_units": out.new_units, "refused": [[r.kind, r.record_id, r.reason] for r in out.refused[:200]]})
 
 
 # ---- public verbs ------------------------------------------------------------------------------------------
@@ -630,7 +610,9 @@ def _preview_of(path: Path, out: _Outcome, cls: type[PackagePreview] = PackagePr
     return cls(path, out.file_hash, True, "", "", meta.unit.code, meta.unit.name, meta.period.code,
                meta.period.label_vi, meta.exported_at, meta.exported_by, out.total(),
                {k: v.frozen() for k, v in out.by_kind.items()}, tuple(out.conflicts), tuple(out.new_units),
-               out.applied_before, **extra)
+               out.applied_before, refused_records=tuple(out.refused),
+               key_status=out.key.status if out.key else "", key_fingerprint=out.key.fingerprint if out.key else "",
+               **extra)
 
 
 def _refused(path: Path, e: PackageRefused, cls: type[PackagePreview] = PackagePreview) -> Any:
@@ -687,7 +669,8 @@ def apply_package(db: Database, actor: Actor, source: PackagePreview | Path | st
             out = _run(s, actor, path, write=True, expected_hash=expected, progress=progress)
     except PackageRefused as e:
         return _refused(path, e, ImportResult)  # type: ignore[no-any-return]
-    return _preview_of(path, out, ImportResult, import_id=out.import_id)  # type: ignore[no-any-return]
+    return _preview_of(path, out, ImportResult, import_id=out.import_id,  # type: ignore[no-any-return]
+                       changes=out.changes())
 
 
 def apply_packages(db: Database, actor: Actor, sources: Sequence[PackagePreview | Path | str],
@@ -751,32 +734,31 @@ def resolve_conflict(db: Database, actor: Actor, conflict_id: int, choice: str) 
         if kind.sensitive:
             actor.require(Action.RELIGION)
         t = RECORD_TABLES[kind.key]
-        row = s.execute(select(t, Unit.code.label("unit_code_")).join(Unit, Unit.id == t.c.unit_id)
-                        .where(t.c.id == c.record_id)).first()
+        row = s.execute(select(t, Unit.code.label("unit_code_"), Unit.uid.label("unit_uid_"))
+                        .join(Unit, Unit.id == t.c.unit_id).where(t.c.id == c.record_id)).first()
         if row is None:
             raise NotFound(f"Không còn bản ghi “{c.title}” để xử lý xung đột.")
         m: Any = row._mapping
         now = utcnow()
-        before = _row_snapshot(kind, m, m["unit_code_"])
+        before = _row_snapshot(kind, m, m["unit_code_"], m["unit_uid_"])
         if choice == "keep_local":
             if m["revision"] <= c.incoming_revision:
                 # The office's copy becomes the newest version, so it wins upward and a later edit at the
                 # sender (same revision number) shows up as a conflict again instead of silently replacing it.
                 s.execute(t.update().where(t.c.id == c.record_id).values(
-                    revision=c.incoming_revision + 1, updated_at=now, updated_by=actor.username))
+                    revision=c.incoming_revision + 1, updated_at=now, updated_by=actor.username, stored_at=now))
         else:
             if m["revision"] != c.local_revision:
                 raise Refused(f"{kind.label} “{c.title}” đã thay đổi tại chỗ sau khi xung đột được ghi nhận "
                               f"(nay là lần sửa {m['revision']}); hãy tổng hợp lại gói để so sánh bản mới nhất.")
             inc = json.loads(c.incoming)
-            unit = s.scalar(select(Unit).where(Unit.code == inc["unit"]))
-            if unit is None:
-                raise NotFound(f"Không có đơn vị mã “{inc['unit']}”.")
+            unit = _snapshot_unit(s, inc)
             values = _values_from_plain(kind, inc["values"])
             s.execute(t.update().where(t.c.id == c.record_id).values(
                 unit_id=unit.id, created_at=dt.datetime.fromisoformat(inc["created_at"]),
                 updated_at=dt.datetime.fromisoformat(inc["updated_at"]), created_by=inc["created_by"],
                 updated_by=inc["updated_by"], revision=inc["revision"], deleted=inc["deleted"], notes=inc["notes"],
+                stored_at=now,
                 **stored_columns(kind, values, inc["notes"], unit.name)))
         c.status, c.resolved_at, c.resolved_by = choice, now, actor.username
         write_audit(s, actor.username, "conflict", kind.key, c.record_id,
@@ -814,10 +796,24 @@ def list_imports(db: Database, actor: Actor) -> list[ImportInfo]:
         return [_import_info(log, pi, log.id in latest) for log, pi in rows]
 
 
-def undo_import(db: Database, actor: Actor, import_id: int) -> ImportInfo:
-    """Undo the last import of a package: its added records go, the versions it replaced come back.
+def _delivered_elsewhere(s: Session, import_id: int, kind: str, versions: set[tuple[str, int]]) -> set[str]:
+    """Of these record versions (id, revision), the ids whose version another still-applied import delivered."""
+    out: set[str] = set()
+    rows = s.execute(select(ImportDelivered.records).join(PackageImport, PackageImport.id == ImportDelivered.import_id)
+                     .where(ImportDelivered.kind == kind, ImportDelivered.import_id != import_id,
+                            PackageImport.status == "applied"))
+    for (records,) in rows:
+        out.update(rid for rid, rev in json.loads(records) if (rid, rev) in versions)
+    return out
 
-    Refused if any record it touched has changed since (a later import, an edit or a decided conflict).
+
+def undo_import(db: Database, actor: Actor, import_id: int) -> ImportInfo:
+    """Undo the last import of a package: what it added or replaced is withdrawn, and the withdrawal travels.
+
+    A record it added becomes a tombstone, a record it replaced comes back as it stood; either way the
+    revision goes up by one and the version withdrawn is remembered, so the level above learns of the undo
+    and the sender delivering that version again brings it back (domain/merge_rule.py). A record another
+    still-applied import also delivered stays. Refused if any record it touched has changed since.
     """
     actor.require(Action.MERGE)
     _backup(db)
@@ -828,76 +824,149 @@ def undo_import(db: Database, actor: Actor, import_id: int) -> ImportInfo:
             raise NotFound(f"Không có lần tổng hợp số {import_id}.")
         if pi.status != "applied":
             raise Refused(f"Lần tổng hợp số {import_id} (“{log.file_name}”) đã được hoàn tác.")
+        same_sender = ImportLog.unit_uid == log.unit_uid if log.unit_uid else ImportLog.unit_code == log.unit_code
         later = s.scalar(select(ImportLog.id).join(PackageImport, PackageImport.id == ImportLog.id).where(
-            ImportLog.unit_code == log.unit_code, ImportLog.period == log.period, ImportLog.id > log.id,
+            same_sender, ImportLog.period == log.period, ImportLog.id > log.id,
             PackageImport.status == "applied").limit(1))
         if later is not None:
             raise Refused(f"Chỉ hoàn tác được lần tổng hợp mới nhất của gói này; hãy hoàn tác lần số {later} trước.")
         changed: list[str] = []
-        plans: list[tuple[str, str, Any]] = []  # (kind, record id, None to delete | snapshot to restore)
+        # (kind, record id, revision withdrawn, current revision, None to withdraw | snapshot to bring back)
+        plans: list[tuple[str, str, int, int, Any]] = []
+
+        def current(t: Any, ids: list[str]) -> dict[str, int]:
+            """Current revisions; a record as a later undo left it counts as the version it went back to."""
+            now = {i: r for i, r in s.execute(select(t.c.id, t.c.revision).where(t.c.id.in_(ids)))}
+            back = {i: r for i, r in s.execute(select(Withdrawn.record_id, Withdrawn.revision)
+                                               .where(Withdrawn.record_id.in_(ids)))}
+            return {i: r for i, r in now.items()} | {f"back:{i}": back[i] for i in back if i in now}
+
+        def unchanged_since(cur: dict[str, int], rid: str, rev: int) -> bool:
+            back = cur.get(f"back:{rid}")
+            return cur[rid] == rev or (back is not None and back > rev and cur[rid] == back + 1)
+
         for a in s.scalars(select(ImportAdded).where(ImportAdded.import_id == import_id)):
             t = RECORD_TABLES[a.kind]
             pairs = json.loads(a.records)
             for chunk in range(0, len(pairs), _BATCH):
                 part = dict((rid, rev) for rid, rev in pairs[chunk:chunk + _BATCH])
-                now = {i: r for i, r in s.execute(select(t.c.id, t.c.revision).where(t.c.id.in_(list(part))))}
+                cur = current(t, list(part))
                 for rid, rev in part.items():
-                    if rid in now and now[rid] != rev:
+                    if rid in cur and not unchanged_since(cur, rid, rev):
                         changed.append(rid)
-                    elif rid in now:
-                        plans.append((a.kind, rid, None))
+                    elif rid in cur:
+                        plans.append((a.kind, rid, rev, cur[rid], None))
         for r in s.scalars(select(ImportReplaced).where(ImportReplaced.import_id == import_id)):
             t = RECORD_TABLES[r.kind]
-            rev = s.scalar(select(t.c.revision).where(t.c.id == r.record_id))
-            if rev != r.revision_after:
+            cur = current(t, [r.record_id])
+            if r.record_id not in cur or not unchanged_since(cur, r.record_id, r.revision_after):
                 changed.append(r.record_id)
             else:
-                plans.append((r.kind, r.record_id, json.loads(r.before)))
+                plans.append((r.kind, r.record_id, r.revision_after, cur[r.record_id], json.loads(r.before)))
         if changed:
             raise Refused(f"Không hoàn tác được lần tổng hợp số {import_id}: {len(changed)} bản ghi đã thay đổi sau "
                           "lần tổng hợp này (được sửa, xử lý xung đột hoặc tổng hợp gói khác).")
+        kept: set[str] = set()
+        for kind_key in {p[0] for p in plans}:
+            kept |= _delivered_elsewhere(s, import_id, kind_key, {(p[1], p[2]) for p in plans if p[0] == kind_key})
+        kept -= {p[1] for p in plans if p[2] != p[3]}  # already withdrawn by a later undo: no import holds it
         removed = restored = 0
-        for kind_key, rid, snap in plans:
+        stamp = utcnow()
+        touched: dict[str, set[str]] = {}
+        for kind_key, rid, rev, cur_rev, snap in plans:
+            if rid in kept:
+                continue  # another import still applied delivered it too: not this undo's to withdraw
             kind = get_kind(kind_key)
             t = RECORD_TABLES[kind_key]
+            touched.setdefault(kind_key, set()).add(rid)
+            common = {"revision": cur_rev + 1, "updated_at": stamp, "updated_by": actor.username, "stored_at": stamp}
             if snap is None:
-                s.execute(delete(t).where(t.c.id == rid))
+                s.execute(t.update().where(t.c.id == rid).values(deleted=True, **common))
                 removed += 1
-                continue
-            unit = s.scalar(select(Unit).where(Unit.code == snap["unit"]))
-            assert unit is not None
-            values = _values_from_plain(kind, snap["values"])
-            s.execute(t.update().where(t.c.id == rid).values(
-                unit_id=unit.id, created_at=dt.datetime.fromisoformat(snap["created_at"]),
-                updated_at=dt.datetime.fromisoformat(snap["updated_at"]), created_by=snap["created_by"],
-                updated_by=snap["updated_by"], revision=snap["revision"], deleted=snap["deleted"],
-                notes=snap["notes"], **stored_columns(kind, values, snap["notes"], unit.name)))
-            restored += 1
+            else:
+                unit = _snapshot_unit(s, snap)
+                values = _values_from_plain(kind, snap["values"])
+                s.execute(t.update().where(t.c.id == rid).values(
+                    unit_id=unit.id, created_at=dt.datetime.fromisoformat(snap["created_at"]),
+                    created_by=snap["created_by"], deleted=snap["deleted"], notes=snap["notes"],
+                    **stored_columns(kind, values, snap["notes"], unit.name), **common))
+                restored += 1
+            s.execute(delete(Withdrawn).where(Withdrawn.record_id == rid))
+            s.add(Withdrawn(record_id=rid, kind=kind_key, revision=rev, at=stamp))
         s.execute(update(MergeConflict).where(MergeConflict.import_id == import_id, MergeConflict.status == "open")
                   .values(status="undone", resolved_at=utcnow(), resolved_by=actor.username))
         pi.status, pi.undone_at, pi.undone_by = "undone", utcnow(), actor.username
         write_audit(s, actor.username, "undo_import", "package", "", {
-            "import_id": import_id, "file": log.file_name, "removed": removed, "restored": restored})
-        return _import_info(log, pi, False)
+            "import_id": import_id, "file": log.file_name, "removed": removed, "restored": restored,
+            "kept": len(kept)})
+        changes = Changes(kinds=frozenset(touched), record_ids=frozenset(i for v in touched.values() for i in v),
+                          imports=True)
+        return replace(_import_info(log, pi, False), changes=changes)
 
+
+def _snapshot_unit(s: Session, snap: Mapping[str, Any]) -> Unit:
+    """The unit a stored snapshot names: by identity, or by code for snapshots taken before identities."""
+    unit = by_uid(s, snap.get("unit_uid")) or s.scalar(select(Unit).where(Unit.code == snap["unit"]))
+    if unit is None:
+        raise NotFound(f"Không có đơn vị mã “{snap['unit']}”.")
+    return unit
+
+
+@dataclass(frozen=True)
+class SignerInfo:
+    """Who signed a package, with which key, and what this office holds for that unit (for an admin to compare)."""
+
+    unit_code: str
+    unit_name: str
+    unit_uid: str
+    fingerprint: str
+    status: str  # "new", "pinned" or "changed" (domain of services.signing.key_holder)
+    pinned_fingerprint: str
+
+
+def _read_signed(path: Path) -> PackageMeta:
+    try:
+        with PackageReader(path, newest_schema=SCHEMA_VERSION) as pkg:
+            meta = pkg.meta
+            pkg.read_units()
+            for _kind, _batch in pkg.records(_BATCH, check=False):
+                pass
+            pkg.verify()  # only a whole, correctly signed package can introduce a key
+    except PackageRefused as e:
+        raise Refused(str(e)) from e
+    return meta
+
+
+def _signer(meta: PackageMeta) -> UnitRow:
+    return next((u for u in (meta.unit, *meta.ancestry) if u.uid == meta.signer_uid), meta.unit)
+
+
+def package_signer(db: Database, actor: Actor, path: Path | str) -> SignerInfo:
+    """The office that signed a package and its key's fingerprint, beside the one this office holds."""
+    actor.require(Action.ADMIN)
+    meta = _read_signed(Path(path))
+    signer = _signer(meta)
+    with db.reader() as s:
+        check = key_holder(s, [signer.uid], meta.public_key)
+    return SignerInfo(signer.code, signer.name, signer.uid, check.fingerprint, check.status, check.pinned_fingerprint)
 
 
 def accept_new_key(db: Database, actor: Actor, path: Path | str) -> str:
-    """An admin accepts the new signing key of the unit that sent this package; returns its fingerprint.
+    """An admin accepts the signing key of the office that signed this package; returns its fingerprint.
 
-    Done after the sender's fingerprint was checked by phone: the next package signed with it is accepted.
+    Done after the fingerprint was compared by phone: the next package signed with it is accepted.
     """
     actor.require(Action.ADMIN)
     path = Path(path)
-    with PackageReader(path, newest_schema=SCHEMA_VERSION) as pkg:
-        meta = pkg.meta
-        pkg.read_units()
-        for _kind, _batch in pkg.records(_BATCH, check=False):
-            pass
-        pkg.verify()  # only a whole, correctly signed package can introduce a key
+    meta = _read_signed(path)
+    signer = _signer(meta)
     with db.transaction() as s:
-        old = check_sender(s, meta.unit.code, meta.public_key)
-        pin(s, meta.unit.code, meta.public_key)
-        write_audit(s, actor.username, "accept_key", "unit", meta.unit.code,
-                    {"old": old.pinned_fingerprint, "new": old.fingerprint, "file": path.name})
+        root = home(s)
+        if signer.uid == root.uid or root.uid not in [u.uid for u in (meta.unit, *meta.ancestry)]:
+            raise Refused(f"Gói dữ liệu “{path.name}” không phải của một đơn vị cấp dưới của {root.name}.")
+        old = key_holder(s, [signer.uid], meta.public_key)
+        pin(s, signer.uid, meta.public_key, signer.code, signer.name)
+        write_audit(s, actor.username, "accept_key", "unit", signer.code,
+                    {"unit_uid": signer.uid, "old": old.pinned_fingerprint, "new": old.fingerprint,
+                     "file": path.name})
     return fingerprint(meta.public_key)

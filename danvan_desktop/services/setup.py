@@ -37,10 +37,12 @@ def init_office(path: Path | str, home: UnitSpec, ancestors: list[UnitSpec], adm
                 raise Refused(f"Tệp “{db.path.name}” đã được khởi tạo cho một đơn vị; không khởi tạo lại.")
             parent: Unit | None = None
             for spec in reversed(ancestors):
-                existing = s.scalar(select(Unit).where(Unit.code == spec.code))
+                existing = s.scalar(select(Unit).where(Unit.code == spec.code, Unit.parent_id.is_(None)
+                                                       if parent is None else Unit.parent_id == parent.id))
                 parent = existing or create_unit(s, spec.code, spec.name, spec.level, parent, spec.scheme)
             u = create_unit(s, home.code, home.name, home.level, parent, home.scheme)
             put_setting(s, "home_unit", u.code)
+            put_setting(s, "home_unit_uid", u.uid)
             insert_account(s, admin_user, admin_password, "admin", admin_name, religion_access=True)
             ensure_key(s)  # the office's package-signing key pair
             write_audit(s, admin_user, "init", "unit", u.code, {"name": u.name, "ancestors": [a.code for a in

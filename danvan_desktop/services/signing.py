@@ -1,7 +1,8 @@
 """Signed packages: each office's Ed25519 key pair, signatures, and the keys pinned per sending unit.
 
-The receiving office pins a unit's key on its first package (showing the fingerprint) and refuses a later
-package signed by another key until an admin accepts the new one (services.merge.accept_new_key). Keys live
+The receiving office pins the key of the office that signed a package (the sending unit, or the ancestor that
+exported for it) on first contact, by unit identity; the units below are then held by that key, so a package
+for them signed by any other key waits until an admin accepts it (services.merge.accept_new_key). Keys live
 in the settings table, so a backup carries them and a restore brings them back.
 """
 
@@ -22,7 +23,8 @@ from danvan_desktop.services.settings import get_setting, put_setting
 from danvan_desktop.store.database import Database
 
 PRIVATE_KEY = "signing_private_key"
-TRUSTED = "trusted_keys"  # {unit_code: {"key": b64, "fingerprint": str, "pinned_at": iso}}
+# {unit identity: {"key": b64, "fingerprint": str, "code": str, "name": str, "pinned_at": iso}}
+TRUSTED = "trusted_keys"
 
 
 def _b64(raw: bytes) -> str:
@@ -76,34 +78,38 @@ def verify(public_b64: str, signature_b64: str, message: bytes) -> bool:
 
 @dataclass(frozen=True)
 class KeyCheck:
-    """What the trust store says of a sender's key: 'new' (first package), 'pinned' or 'changed'."""
+    """What the trust store says of a key for a unit: 'new' (no office holds the unit yet), 'pinned' (the key
+    that holds it) or 'changed' (another key holds it: holder_uid's, fingerprint pinned_fingerprint)."""
 
     status: str
     fingerprint: str
     pinned_fingerprint: str = ""
+    holder_uid: str = ""
 
 
-def check_sender(s: Session, unit_code: str, public_b64: str) -> KeyCheck:
-    """Compare a sender's key with the one pinned for its unit."""
+def key_holder(s: Session, up: list[str], public_b64: str) -> KeyCheck:
+    """Compare a key with the one holding a unit: the first pinned key on `up` (the unit's identity, then its
+    ancestors' below the office, nearest first)."""
     trusted: dict[str, Any] = get_setting(s, TRUSTED, {}) or {}
     fp = fingerprint(public_b64)
-    entry = trusted.get(unit_code)
-    if entry is None:
-        return KeyCheck("new", fp)
-    if entry["key"] == public_b64:
-        return KeyCheck("pinned", fp, entry["fingerprint"])
-    return KeyCheck("changed", fp, entry["fingerprint"])
+    for uid in up:
+        entry = trusted.get(uid)
+        if entry is None:
+            continue
+        status = "pinned" if entry["key"] == public_b64 else "changed"
+        return KeyCheck(status, fp, entry["fingerprint"], uid)
+    return KeyCheck("new", fp)
 
 
-def pin(s: Session, unit_code: str, public_b64: str) -> None:
-    """Pin a unit's key (first package from it), inside the caller's transaction."""
+def pin(s: Session, unit_uid: str, public_b64: str, code: str = "", name: str = "") -> None:
+    """Pin the key of the office of a unit (by identity), inside the caller's transaction."""
     trusted: dict[str, Any] = get_setting(s, TRUSTED, {}) or {}
-    trusted[unit_code] = {"key": public_b64, "fingerprint": fingerprint(public_b64),
-                          "pinned_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    trusted[unit_uid] = {"key": public_b64, "fingerprint": fingerprint(public_b64), "code": code, "name": name,
+                         "pinned_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     put_setting(s, TRUSTED, trusted)
 
 
 def trusted_keys(db: Database) -> dict[str, dict[str, Any]]:
-    """The pinned keys per unit code (with any pending new key)."""
+    """The pinned keys per unit identity (each entry names the unit's code and name)."""
     with db.reader() as s:
         return dict(get_setting(s, TRUSTED, {}) or {})

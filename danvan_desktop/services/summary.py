@@ -255,7 +255,7 @@ def _delivered_spans(s: Session, scope_root: Unit) -> list[tuple[str, Span]]:
     rows = s.execute(
         select(Unit.path, ImportLog.period_start, ImportLog.period_end, PackageImport.exported_at)
         .join(PackageImport, PackageImport.id == ImportLog.id)
-        .join(Unit, Unit.code == ImportLog.unit_code)
+        .join(Unit, Unit.uid == ImportLog.unit_uid)  # by identity (SPEC §2), never a bare code
         .where(PackageImport.status == "applied", Unit.path.like(scope_root.path + "%"))).all()
     out = []
     for path, start, end, exported_at in rows:

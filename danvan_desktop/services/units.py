@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.text import clean_text, fold, sort_key
+from danvan_desktop.domain.unit_identity import unit_identity
 from danvan_desktop.domain.vocab import UNIT_LEVEL
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
@@ -32,6 +33,7 @@ class UnitInfo:
     parent_code: str | None
     scheme: str
     depth: int = 0
+    uid: str = ""  # global identity (SPEC §2)
 
     @property
     def level_label(self) -> str:
@@ -40,19 +42,36 @@ class UnitInfo:
 
 
 def _info(u: Unit, parent_code: str | None, home_depth: int = 0) -> UnitInfo:
-    return UnitInfo(u.code, u.name, u.level, parent_code, u.scheme, u.path.count("/") - 2 - home_depth)
+    return UnitInfo(u.code, u.name, u.level, parent_code, u.scheme, u.path.count("/") - 2 - home_depth, u.uid)
 
 
 def unit_by_code(s: Session, code: str) -> Unit:
-    """The unit with this code, or NotFound."""
-    u = s.scalar(select(Unit).where(Unit.code == code))
-    if u is None:
+    """The unit with this code, or NotFound; "PARENT/CODE" names one of several units sharing a local code."""
+    parent_code, sep, own = code.rpartition("/")
+    stmt = select(Unit).where(Unit.code == (own if sep else code))
+    found = [u for u in s.scalars(stmt)
+             if not sep or (u.parent_id is not None and s.get(Unit, u.parent_id).code == parent_code)]  # type: ignore[union-attr]
+    if not found:
         raise NotFound(f"Không có đơn vị mã “{code}”.")
-    return u
+    if len(found) > 1:
+        names = "; ".join(f"“{u.name}”" for u in found[:5])
+        raise Refused(f"Có {len(found)} đơn vị cùng mã “{code}” ({names}); hãy ghi kèm mã đơn vị cấp trên, "
+                      f"ví dụ “MÃCẤPTRÊN/{code}”.")
+    return found[0]
+
+
+def unit_by_uid(s: Session, uid: str) -> Unit | None:
+    """The unit with this global identity, if the office knows it."""
+    return s.scalar(select(Unit).where(Unit.uid == uid))
 
 
 def home(s: Session) -> Unit:
     """The office's own unit."""
+    uid = get_setting(s, "home_unit_uid")
+    if uid:
+        u = unit_by_uid(s, uid)
+        if u is not None:
+            return u
     code = get_setting(s, "home_unit")
     if not code:
         raise NotFound("Cơ sở dữ liệu chưa được khởi tạo (chưa có đơn vị của cơ quan).")
@@ -64,8 +83,9 @@ def in_subtree(u: Unit, root: Unit) -> bool:
     return u.path.startswith(root.path)
 
 
-def create_unit(s: Session, code: str, name: str, level: str, parent: Unit | None, scheme: str = "local") -> Unit:
-    """Insert a unit under parent (no permission check: callers decide)."""
+def create_unit(s: Session, code: str, name: str, level: str, parent: Unit | None, scheme: str = "local",
+                uid: str | None = None) -> Unit:
+    """Insert a unit under parent (no permission check: callers decide); uid: its identity from a package."""
     code, name = clean_text(code), clean_text(name)
     if not code:
         raise Refused("Mã đơn vị không được để trống.")
@@ -78,9 +98,15 @@ def create_unit(s: Session, code: str, name: str, level: str, parent: Unit | Non
     if parent is not None and LEVEL_RANK[level] <= LEVEL_RANK[parent.level]:
         raise Refused(f"Đơn vị “{name}” ({UNIT_LEVEL.label(level)}) không thể trực thuộc "
                       f"“{parent.name}” ({UNIT_LEVEL.label(parent.level)}).")
-    if s.scalar(select(Unit.id).where(Unit.code == code)) is not None:
-        raise Refused(f"Mã đơn vị “{code}” đã được dùng.")
-    u = Unit(code=code, name=name, level=level, parent_id=parent.id if parent else None, scheme=scheme,
+    parent_id = parent.id if parent else None
+    if s.scalar(select(Unit.id).where(Unit.code == code, Unit.parent_id.is_(None) if parent_id is None
+                                      else Unit.parent_id == parent_id)) is not None:
+        raise Refused(f"Mã đơn vị “{code}” đã được dùng cho một đơn vị khác cùng cấp trên.")
+    uid = uid or unit_identity(scheme, code, parent.uid if parent else None)
+    other = unit_by_uid(s, uid)
+    if other is not None:
+        raise Refused(f"Đơn vị “{name}” (mã {code}) trùng định danh với đơn vị “{other.name}” đã có.")
+    u = Unit(code=code, name=name, level=level, parent_id=parent_id, scheme=scheme, uid=uid,
              name_folded=fold(name), path="")
     s.add(u)
     s.flush()  # need the id for the path
@@ -144,7 +170,7 @@ def ancestry(s: Session, u: Unit) -> list[UnitInfo]:
     cur = s.get(Unit, u.parent_id) if u.parent_id else None
     while cur is not None:
         parent = s.get(Unit, cur.parent_id) if cur.parent_id else None
-        out.append(UnitInfo(cur.code, cur.name, cur.level, parent.code if parent else None, cur.scheme))
+        out.append(UnitInfo(cur.code, cur.name, cur.level, parent.code if parent else None, cur.scheme, 0, cur.uid))
         cur = parent
     return out
 
@@ -152,7 +178,17 @@ def ancestry(s: Session, u: Unit) -> list[UnitInfo]:
 def resolve_unit(s: Session, root: Unit, text: str) -> Unit:
     """A unit of root's subtree given by code or by name (marks and case ignored); Refused if none or many."""
     t = clean_text(text)
-    u = s.scalar(select(Unit).where(Unit.code == t))
+    by_code = [x for x in s.scalars(select(Unit).where(Unit.code == t)) if in_subtree(x, root)]
+    u = by_code[0] if len(by_code) == 1 else None
+    if len(by_code) > 1:
+        raise Refused(f"Có {len(by_code)} đơn vị cùng mã “{t}” trong phạm vi của “{root.name}”; hãy ghi tên đơn vị.")
+    if u is None and "/" not in t:
+        u = s.scalar(select(Unit).where(Unit.code == t))
+    elif u is None:
+        try:
+            u = unit_by_code(s, t)
+        except (NotFound, Refused):
+            u = None
     if u is not None:
         if not in_subtree(u, root):
             raise Refused(f"Đơn vị “{u.name}” không thuộc phạm vi của “{root.name}”.")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from danvan_desktop.paths import migrations_path
 from danvan_desktop.store.errors import DatabaseDamaged, DatabaseTooNew, DatabaseUnavailable
 from danvan_desktop.store.schema import HEAD_REVISION
-from danvan_desktop.store.sqlite import make_engine, online_backup
+from danvan_desktop.store.sqlite import foreign_keys_off, make_engine, online_backup
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -114,7 +114,7 @@ def _upgrade(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_path()))
-    with engine.begin() as conn:
+    with engine.connect() as conn, foreign_keys_off(conn), conn.begin():
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

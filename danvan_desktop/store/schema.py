@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -56,8 +57,12 @@ class Unit(Base):
     """An organisation unit: province, district, commune or village, in a tree of any depth."""
 
     __tablename__ = "unit"
+    # A code need only be unique among siblings (SPEC §2); the identity is global.
+    __table_args__ = (UniqueConstraint("parent_id", "code", name="uq_unit_parent_code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    # Global identity (domain/unit_identity.py): "scheme:code" for official units, a UUID for the others.
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(8))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
@@ -120,6 +125,7 @@ class ImportLog(Base):
     file_name: Mapped[str] = mapped_column(String(400))
     file_hash: Mapped[str] = mapped_column(String(64), index=True)
     unit_code: Mapped[str] = mapped_column(String(32), default="", index=True)
+    unit_uid: Mapped[str] = mapped_column(String(64), default="", index=True)  # the sender's identity
     period: Mapped[str] = mapped_column(String(32), default="")
     period_start: Mapped[dt.date | None] = mapped_column(Date)
     period_end: Mapped[dt.date | None] = mapped_column(Date)
@@ -154,6 +160,9 @@ def _record_table(kind: RecordKind) -> Table:
         Column("sort_key", Text, nullable=False, default="", server_default=""),
         # SHA-256 of the row as the program last wrote it (services/seals.py); NULL until sealed at commit.
         Column("row_hash", String(64), nullable=True),
+        # When this office stored this version from a package (or withdrew it by undo): a change that
+        # arrives after a period was sent upward travels with the next package (exchange/package.py).
+        Column("stored_at", DateTime, nullable=True),
     ]
     for f in kind.fields:
         cols.append(Column(f.key, _COLUMN_TYPES[f.type](), nullable=True, index=f.type is FieldType.REF))
@@ -304,3 +313,30 @@ class ReportChildText(Base):
     import_id: Mapped[int | None] = mapped_column(Integer)
     received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     __table_args__ = (Index("ux_report_child_text", "unit_id", "period", "key", unique=True),)
+
+
+class ImportDelivered(Base):
+    """Every record one import delivered (added, replaced or unchanged), per kind (JSON [[id, revision], …]).
+
+    Undo must not withdraw a record that another still-applied import also delivered.
+    """
+
+    __tablename__ = "import_delivered"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("import_log.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    records: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class Withdrawn(Base):
+    """A tombstone left by undoing an import: the record's revision it withdrew.
+
+    It travels upward like any tombstone, and gives way when the sender delivers that revision (or a later
+    one) again (domain/merge_rule.py).
+    """
+
+    __tablename__ = "withdrawn"
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    revision: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

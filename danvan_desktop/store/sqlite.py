@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,21 @@ def make_engine(path: Path | str) -> Engine:
         conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+@contextmanager
+def foreign_keys_off(conn: Any) -> Iterator[None]:
+    """Foreign keys off on this connection while migrations rebuild tables others point at (SQLite's own
+    procedure for schema changes); checked whole afterwards, then on again."""
+    raw = conn.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        bad = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if bad:
+            raise sqlite3.IntegrityError(f"FOREIGN KEY constraint failed after migration: {bad[:3]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 def online_backup(src: Path, dest: Path) -> None:

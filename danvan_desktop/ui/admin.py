@@ -1,4 +1,4 @@
-"""Quản trị (admins only): accounts (add, role, lock, religion grant, password) and the unit tree."""
+"""Quản trị (admins only): accounts (add, role, lock, religion grant, password), the unit tree, signing keys."""
 
 from __future__ import annotations
 
@@ -301,6 +301,10 @@ class AdminPage(QWidget):
         row2.addStretch(1)
         ul.addLayout(row2)
         self.tabs.addTab(un, "Đơn vị")
+        from danvan_desktop.ui.keys_tab import KeysTab  # the office's key and the keys it holds (SPEC §6)
+
+        self.keys_tab = KeysTab(ctx, self)
+        self.tabs.addTab(self.keys_tab, "Khóa ký")
         self.show_units()
         ctx.unitsChanged.connect(self.show_units)
         self.is_loaded = False

@@ -158,6 +158,14 @@ def package_details_html(p: PackagePreview, unit_name: Any = None, limit: int = 
     if p.new_units:
         verb = "Đã thêm" if is_result(p) else "Sẽ thêm"
         out.append(f"<p>{verb} đơn vị mới vào cây đơn vị: {_esc('; '.join(p.new_units))}.</p>")
+    if p.key_status == "new":
+        out.append(f"<p>Lần đầu nhận gói ký bằng khóa này — dấu vân tay <b>{_esc(p.key_fingerprint)}</b>; hãy gọi "
+                   "điện đối chiếu với đơn vị gửi.</p>")
+    if p.refused_records:
+        # SPEC §6: not the sender's to change; listed, the local copy untouched.
+        out.append(f"<p style='color:{RED}'><b>{count(len(p.refused_records))} bản ghi bị từ chối</b>, bản tại chỗ "
+                   "giữ nguyên:</p>")
+        out += [f"<p>{_esc(r.describe())}</p>" for r in p.refused_records[:limit]]
     if p.conflicts:
         where = ("Hãy quyết định ở thẻ “Xung đột”." if is_result(p)
                  else "Khi tổng hợp, bản tại chỗ được giữ nguyên và xung đột được ghi lại để quyết định ở thẻ "

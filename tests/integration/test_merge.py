@@ -210,10 +210,10 @@ def test_commune_district_province_gives_the_province_the_same_totals(tree, tmp_
     assert summarize(province, ADMIN, Q1, "X3").current.indicators == figures(communes["X3"])
 
 
-def test_undo_restores_what_the_last_import_replaced_and_removes_what_it_added(tree, tmp_path):
+def test_undo_withdraws_what_the_last_import_brought_and_leaves_tombstones_that_travel(tree, tmp_path):
     communes, packages, district, seeded = tree
     first = apply_package(district, ADMIN, packages["X1"])
-    after_first = record_state(district.path)
+    after_first = figures(district)
     rid = seeded["X1"]["meeting1"].id
     update_record(communes["X1"], ADMIN, "meeting", rid, {"participants": 999})
     second_file = tmp_path / "in2" / "X1.xlsx"
@@ -225,10 +225,20 @@ def test_undo_restores_what_the_last_import_replaced_and_removes_what_it_added(t
     with pytest.raises(Refused, match="lần số"):
         undo_import(district, ADMIN, first.import_id)
     undone = undo_import(district, ADMIN, second.import_id)
-    assert undone.status == "undone" and record_state(district.path) == after_first
+    assert undone.status == "undone" and figures(district) == after_first
+    back = get_record(district, ADMIN, "meeting", rid)
+    # The version before the import, one revision above the withdrawn one, so the level above learns of it.
+    assert (back.values["participants"], back.revision) == (121, 3) and "meeting" in undone.changes.kinds
     undo_import(district, ADMIN, first.import_id)
     assert figures(district)["meetings.total"] == 0
     assert [i.status for i in list_imports(district, ADMIN)] == ["undone", "undone"]
+    with sqlite3.connect(district.path) as c:
+        kept, live = c.execute("SELECT count(*), sum(NOT deleted) FROM meeting").fetchone()
+    c.close()
+    assert kept > 0 and live == 0  # tombstones, not hard deletes
+    # The commune's package applied again brings everything back.
+    again = apply_package(district, ADMIN, second_file)
+    assert again.ok and again.counts.conflicts == 0 and figures(district) == figures(communes["X1"])
 
 
 def test_undo_is_refused_once_a_record_it_touched_has_changed(tree):

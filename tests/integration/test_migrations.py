@@ -154,3 +154,51 @@ def test_a_0003_office_with_records_upgrades_sealed_clean_and_keeps_its_role_rel
     assert authenticate(db, "tonghop", PASSWORD).religion_access  # had it with the role; keeps it
     assert check_audit(db, authenticate(db, "admin", PASSWORD)) == []
     db.close()
+
+
+def test_a_merging_office_of_schema_3_keeps_its_units_keys_and_ledger_under_global_identities(tmp_path):
+    """Migration 0004 on a district that merged a commune under schema 3: same units, the pinned key still
+    holds, the ledger knows the sender's identity, and the next package of that commune merges cleanly."""
+    import json
+
+    from danvan_desktop.domain.unit_identity import unit_identity
+    from danvan_desktop.exchange.package import export_package
+    from danvan_desktop.services.merge import apply_package, list_imports
+    from danvan_desktop.services.units import list_units
+    from tests.integration.test_package_support import ADMIN, DISTRICT, PROVINCE, Q1, commune, office, seed
+
+    x1 = commune(tmp_path, "X1")
+    seed(x1, "X1")
+    export_package(x1, ADMIN, Q1, tmp_path / "X1.xlsx")
+    district = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
+    assert apply_package(district, ADMIN, tmp_path / "X1.xlsx").ok
+    units_before = {(u.code, u.uid) for u in list_units(district)}
+    district.close()
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_path()))
+    engine = create_engine(f"sqlite:///{tmp_path / 'huyen.db'}")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+    engine.dispose()
+    with sqlite3.connect(tmp_path / "huyen.db") as c:
+        assert "uid" not in {r[1] for r in c.execute("PRAGMA table_info(unit)")}
+        assert list(json.loads(c.execute("SELECT value FROM setting WHERE key='trusted_keys'").fetchone()[0])) == ["X1"]
+    c.close()
+    district = open_database(tmp_path / "huyen.db")  # upgrades
+    try:
+        assert {(u.code, u.uid) for u in list_units(district)} == units_before
+        x1_uid = unit_identity("local", "X1", "legacy:105")
+        assert ("X1", x1_uid) in units_before and ("105", "legacy:105") in units_before
+        with sqlite3.connect(tmp_path / "huyen.db") as c:
+            keys = json.loads(c.execute("SELECT value FROM setting WHERE key='trusted_keys'").fetchone()[0])
+            ledger_uid = c.execute("SELECT unit_uid FROM import_log").fetchone()[0]
+        c.close()
+        assert list(keys) == [x1_uid] and keys[x1_uid]["code"] == "X1" and ledger_uid == x1_uid
+        export_package(x1, ADMIN, Q1, tmp_path / "X1-lai.xlsx")
+        again = apply_package(district, ADMIN, tmp_path / "X1-lai.xlsx")
+        assert again.ok and again.counts.added == 0 and again.counts.conflicts == 0
+        assert len(list_imports(district, ADMIN)) == 2
+    finally:
+        district.close()
+        x1.close()

@@ -65,6 +65,11 @@ ACTORS: dict[str, Actor] = {
 }
 
 
+def by_code(keys):
+    """Pinned keys by unit code (the trust store is keyed by unit identity)."""
+    return {e["code"]: e for e in keys.values()}
+
+
 def may(actor: Actor, *actions: Action) -> bool:
     """What PERMISSIONS says: every action in the role's set (religion also by the account's grant)."""
     perms = PERMISSIONS[actor.role]
@@ -353,7 +358,7 @@ def _audit(w: World, a: Actor) -> Check:
 
 def _accept_key(w: World, a: Actor) -> Check:
     fp = accept_new_key(w.district, a, w.base.new_key_package)
-    return lambda: assert_eq(trusted_keys(w.district)["X1"]["fingerprint"], fp)
+    return lambda: assert_eq(by_code(trusted_keys(w.district))["X1"]["fingerprint"], fp)
 
 
 def assert_eq(got: Any, want: Any) -> None:

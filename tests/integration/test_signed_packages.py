@@ -22,6 +22,11 @@ from tests.integration.test_package_support import (
 )
 
 
+def by_code(keys):
+    """Pinned keys by unit code (the trust store is keyed by unit identity)."""
+    return {e["code"]: e for e in keys.values()}
+
+
 def test_an_unsigned_package_is_refused(setup):
     _, package, district = setup
     set_meta(package, {"signature": None, "signature.public_key": None})
@@ -38,7 +43,7 @@ def test_data_changed_and_checksum_recomputed_without_the_key_is_refused(setup):
 def test_first_package_pins_the_key_and_a_new_key_waits_for_an_admin(setup, tmp_path):
     x1, package, district = setup
     assert apply_package(district, ADMIN, package).ok
-    assert trusted_keys(district)["X1"]["fingerprint"] == own_fingerprint(x1)
+    assert by_code(trusted_keys(district))["X1"]["fingerprint"] == own_fingerprint(x1)
     # The commune reinstalls the program: same unit, new database, new key.
     reinstalled = commune(tmp_path / "moi", "X1")
     seed(reinstalled, "X1")
@@ -53,5 +58,5 @@ def test_first_package_pins_the_key_and_a_new_key_waits_for_an_admin(setup, tmp_
         accept_new_key(district, Actor("th", "tong_hop", religion_access=True), again)
     assert accept_new_key(district, ADMIN, again) == new_fp
     assert apply_package(district, ADMIN, again).ok
-    assert fingerprint(trusted_keys(district)["X1"]["key"]) == new_fp
+    assert fingerprint(by_code(trusted_keys(district))["X1"]["key"]) == new_fp
     reinstalled.close()

@@ -90,3 +90,14 @@ def test_edited_key_row_is_refused(commune, template):
     with pytest.raises(TemplateRejected) as e:
         import_template(commune, ADMIN, template)
     assert "Trang “Hội nghị”, dòng 2, cột C: mã cột “tieu_de” không có trong mẫu" in e.value.errors
+
+
+def test_a_line_break_excel_writes_as_x000d_is_read_as_excel_shows_it_not_stored_literally(commune, template):
+    # Excel stores a carriage return in a cell as the escape "_x000D_"; openpyxl keeps it literally.
+    wb = load_workbook(template)
+    put(wb["Hội nghị"], 3, ["", "Tiếp xúc cử tri", "Họp dân_x000D_\nbản Nà Khum", dt.datetime(2023, 3, 2),
+                           "Nhà văn hóa", "HĐND", "Lò Văn Minh", 80, 30, 60])
+    wb.save(template)
+    import_template(commune, ADMIN, template)
+    m = list_records(commune, ADMIN, "meeting").rows[0]
+    assert m.values["title"] == "Họp dân bản Nà Khum"  # one-line field: the break becomes a space

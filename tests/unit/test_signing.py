@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from danvan_desktop.services.signing import check_sender, fingerprint, own_fingerprint, pin, sign, trusted_keys, verify
+from danvan_desktop.services.signing import fingerprint, key_holder, own_fingerprint, pin, sign, trusted_keys, verify
 
 
 def test_signature_verifies_only_for_the_same_message_and_key(commune, district):
@@ -23,9 +23,12 @@ def test_first_key_is_pinned_another_is_reported_as_changed(commune, district):
     with district.transaction() as s:
         _, key2 = sign(s, b"m")
     with district.transaction() as s:
-        assert check_sender(s, "03424", key1).status == "new"
-        pin(s, "03424", key1)
-        assert check_sender(s, "03424", key1).status == "pinned"
-        changed = check_sender(s, "03424", key2)
+        assert key_holder(s, ["2025:03424"], key1).status == "new"
+        pin(s, "2025:03424", key1, "03424", "Xã Bản Bo")
+        assert key_holder(s, ["2025:03424"], key1).status == "pinned"
+        changed = key_holder(s, ["2025:03424"], key2)
         assert changed.status == "changed" and changed.pinned_fingerprint == fingerprint(key1)
-    assert trusted_keys(district)["03424"]["key"] == key1
+        # A unit below is held by its ancestor's key until its own office is accepted.
+        below = key_holder(s, ["6f1d2c1e-0000-5000-8000-000000000001", "2025:03424"], key2)
+        assert (below.status, below.holder_uid) == ("changed", "2025:03424")
+    assert trusted_keys(district)["2025:03424"]["key"] == key1
