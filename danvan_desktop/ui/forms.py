@@ -29,7 +29,7 @@ from danvan_desktop.domain.validation import ValidationError, check_record
 from danvan_desktop.services.records import Record, RecordQuery, add_record, delete_record, update_record
 from danvan_desktop.ui.i18n import ask, show_failure
 from danvan_desktop.ui.tasks import TaskFailure
-from danvan_desktop.ui.widgets import ErrorLabel, LongTextField, UnitField, make_editor
+from danvan_desktop.ui.widgets import DateField, ErrorLabel, LongTextField, UnitField, make_editor
 
 UNIT_LABELS = {"religious_site": "Thôn/bản"}
 
@@ -253,9 +253,18 @@ class RecordForm(QDialog):
         except ValidationError as e:
             for fe in e.errors:
                 errors.setdefault(fe.field, fe.message)
+        for key, ed in self.editors.items():
+            problem = ed.problem() if isinstance(ed, DateField) else ""
+            if problem:  # the box's own reason beats "không được để trống"
+                errors[key] = f"{self._label_of(key)}: {problem}"
         self._errors = errors
         self._show_errors()
         return errors
+
+    def _label_of(self, key: str) -> str:
+        if key in self.kind.keys:
+            return self.kind.field(key).label
+        return {"unit": "Đơn vị", "notes": "Ghi chú"}.get(key, key)
 
     def _show_errors(self, extra: Mapping[str, str] | None = None) -> None:
         errors = {**self._errors, **(extra or {})}
@@ -284,7 +293,7 @@ class RecordForm(QDialog):
         self._attempted = True
         errors = self.validate()
         if errors:
-            first = next(f.key for f in self.kind.fields if f.key in errors)
+            first = next((f.key for f in self.kind.fields if f.key in errors), next(iter(errors)))
             self.editors[first].setFocus()
             return False
         ctx, key, rec = self.ctx, self.kind.key, self.record
@@ -352,8 +361,9 @@ class RecordForm(QDialog):
         """Esc or Hủy: close, asking first if something was typed."""
         if self.saving:
             return
+        # danger: "Tiếp tục nhập" is the default, so Enter never throws the work away.
         if self.is_dirty() and not ask(self, "Bỏ những gì vừa nhập, không lưu?", yes="Bỏ, không lưu",
-                                       no="Tiếp tục nhập"):
+                                       no="Tiếp tục nhập", danger=True):
             return
         super().reject()
 

@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
         actor = ctx.actor
         ctx.runner.default_error = lambda f: show_failure(self, f)
         self.setWindowTitle(window_title(ctx.home.name))
-        self.resize(1366, 768)
+        self.resize(1280, 700)  # restored size; the program opens maximised (ui/main.py)
         self.print_handler: Callable[[], None] | None = None
         # Asked before closing: False keeps the window open for now (the closing backup closes it when done).
         self.close_guard: Callable[[], bool] | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -89,10 +91,11 @@ class PeriodPicker(QWidget):
         self.year.setRange(1990, 2100)
         self.year.setValue(today.year())
         self.from_label = QLabel("từ")
-        self.start = DateField(optional=False)
+        self.start = DateField(optional=False, compact=True)
         self.to_label = QLabel("đến")
-        self.end = DateField(optional=False)
-        self.start.setDate(QDate(today.year(), 1, 1))
+        self.end = DateField(optional=False, compact=True)
+        self.start.set_value(dt.date(today.year(), 1, 1))
+        self.end.set_value(dt.date.today())
         for w in (self.kind, self.part, self.year_label, self.year, self.from_label, self.start, self.to_label,
                   self.end):
             lay.addWidget(w)
@@ -174,8 +177,8 @@ class PeriodPicker(QWidget):
             case "year":
                 return Period.year(y)
             case "range":
-                a, b = self.start.value(), self.end.value()
-                assert a is not None and b is not None
+                a = self.start.value() or dt.date(y, 1, 1)  # a box left half-typed keeps its year's bounds
+                b = self.end.value() or dt.date(y, 12, 31)
                 return Period.range(min(a, b), max(a, b))
         return None
 
