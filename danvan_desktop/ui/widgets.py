@@ -174,7 +174,8 @@ class DateField(QWidget):
 
     def open_calendar(self) -> QCalendarWidget:
         """The calendar under the box, on the date shown (or this month); a click or Enter picks a day."""
-        cal = QCalendarWidget(self, Qt.WindowType.Popup)
+        cal = QCalendarWidget(self)
+        cal.setWindowFlags(Qt.WindowType.Popup)
         cal.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         cal.setGridVisible(True)
         cal.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
