@@ -20,6 +20,7 @@ from danvan_desktop.domain.validation import FieldError, ValidationError, Value,
 from danvan_desktop.domain.vocab import ROLE
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
+from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused, StaleRecord
 from danvan_desktop.services.units import home, in_subtree, own_units, resolve_unit, unit_by_code
 from danvan_desktop.store.database import Database
@@ -51,6 +52,11 @@ class Record:
         """The text naming this record in lists and messages."""
         return str(self.values.get(get_kind(self.kind).title_field) or "")
 
+    @property
+    def changes(self) -> Changes:
+        """What writing this record changed (the write services return the stored Record beside it)."""
+        return Changes.records(self.kind, self.id)
+
 
 @dataclass(frozen=True)
 class RecordQuery:
@@ -65,6 +71,7 @@ class RecordQuery:
     limit: int | None = 200
     include_deleted: bool = False
     filters: Mapping[str, Any] = field(default_factory=dict)  # field key -> stored value, or a set of them
+    overdue_at: dt.date | None = None  # petitions only: past their deadline and unresolved on this day
 
 
 @dataclass(frozen=True)
@@ -319,6 +326,8 @@ def _conditions(s: Session, kind: RecordKind, q: RecordQuery) -> list[Any]:
     for word in words:
         if indexed is None or len(word) < 3:
             conds.append(t.c.search_text.contains(word, autoescape=True))
+    if q.overdue_at is not None and kind.key == "petition":
+        conds += overdue_conditions(t, q.overdue_at)
     for key, value in q.filters.items():
         is_set = isinstance(value, set | frozenset | list | tuple)
         conds.append(t.c[key].in_(sorted(value)) if is_set else t.c[key] == value)
@@ -391,14 +400,18 @@ def get_by_keys(db: Database, actor: Actor, kind_key: str, keys: list[int]) -> l
     return [found[key] for key in keys if key in found]
 
 
+def overdue_conditions(t: Any, as_of: dt.date) -> list[Any]:
+    """The one definition of an overdue petition: a deadline before the day, not resolved."""
+    return [t.c.deadline.is_not(None), t.c.deadline < as_of, t.c.status != "da_giai_quyet"]
+
+
 def overdue_petitions(db: Database, actor: Actor, as_of: dt.date, unit_code: str | None = None,
                       limit: int = 100) -> RecordPage:
     """Petitions past their deadline and not resolved as of a day, oldest deadline first."""
     k = _check_list(actor, "petition")
     t = RECORD_TABLES["petition"]
     with db.reader() as s:
-        conds = [*_conditions(s, k, RecordQuery(unit_code=unit_code)), t.c.deadline.is_not(None),
-                 t.c.deadline < as_of, t.c.status != "da_giai_quyet"]
+        conds = _conditions(s, k, RecordQuery(unit_code=unit_code, overdue_at=as_of))
         total = s.scalar(select(func.count()).select_from(t).where(*conds)) or 0
         rows = [_record(k, r) for r in s.execute(_select(k).where(*conds).order_by(t.c.deadline, t.c.id)
                                                  .limit(limit))]

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.merge import ConflictInfo, FieldDiff
 from danvan_desktop.ui.i18n import error_text, show_failure
 from danvan_desktop.ui.merge_common import RowsModel, StatusLine, count, fmt_when, make_table, selected_row
@@ -201,9 +202,9 @@ class ConflictsPanel(QWidget):
         self._update_buttons()
         self.runningChanged.emit(True)
         self.status.say(f"Đang xử lý xung đột của {c.kind_label.lower()} “{c.title}”…")
-        self.ctx.runner.run(lambda: resolve_conflict(db, actor, cid, choice),
-                            lambda info: self._resolved(choice, info), self._failed, owner=self,
-                            label="Đang xử lý xung đột…")
+        self.ctx.runner.write(lambda: resolve_conflict(db, actor, cid, choice),
+                              lambda info: self._resolved(choice, info), self._failed, owner=self,
+                              label="Đang xử lý xung đột…", changes=Changes(kinds=frozenset({c.kind}), imports=True))
 
     def _stop(self) -> None:
         self.running = False

@@ -310,8 +310,8 @@ class RecordForm(QDialog):
                 return update_record(ctx.db, ctx.actor, key, rid, values, unit=unit, notes=notes,
                                      expected_revision=revision)
         self._set_saving(True)
-        ctx.runner.run(work, lambda r: self._saved(r, after), self._save_failed, owner=self,
-                       label="Đang lưu…")
+        ctx.runner.write(work, lambda r: self._saved(r, after), self._save_failed, owner=self,
+                         label=f"Đang lưu {self.kind.label.lower()}…")
         return True
 
     def _set_saving(self, on: bool) -> None:
@@ -325,7 +325,6 @@ class RecordForm(QDialog):
 
     def _saved(self, rec: Record, after: Callable[[Record], None] | None) -> None:
         self._set_saving(False)
-        self.ctx.recordsChanged.emit(self.kind.key)
         self.saved.emit(rec)
         if after is not None:
             # Stay open on the stored record (a new meeting goes on to its petitions).
@@ -470,9 +469,8 @@ def confirm_and_delete(ctx: Any, parent: QWidget, rec: Record,
         return
 
     def finished(r: Record) -> None:
-        ctx.recordsChanged.emit(r.kind)
         if done is not None:
             done(r)
 
-    ctx.runner.run(lambda: delete_record(ctx.db, ctx.actor, rec.kind, rec.id), finished,
-                   lambda f: show_failure(parent, f), owner=parent, label="Đang xóa…")
+    ctx.runner.write(lambda: delete_record(ctx.db, ctx.actor, rec.kind, rec.id), finished,
+                     lambda f: show_failure(parent, f), owner=parent, label="Đang xóa…")

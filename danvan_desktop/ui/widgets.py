@@ -8,8 +8,8 @@ from typing import Any
 from PySide6.QtCore import QDate, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator, QWheelEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
     QCalendarWidget,
+    QCheckBox,
     QComboBox,
     QDialog,
     QHBoxLayout,
