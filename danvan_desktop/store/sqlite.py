@@ -10,7 +10,6 @@ from sqlalchemy import Engine, create_engine, event
 
 from danvan_desktop.domain.text import sql_collate
 
-
 # How long a writer waits for another writer's lock before giving up (a big merge holds it a while).
 BUSY_TIMEOUT_S = 120
 WRITE = {"sqlite_write": True}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +30,15 @@ from danvan_desktop.ui.audit_page import AuditPage
 from danvan_desktop.ui.backup_page import BackupPage
 from danvan_desktop.ui.i18n import inform, show_failure
 from danvan_desktop.ui.overview import OverviewPage
-from danvan_desktop.ui.pages import FeaturePage, PeriodPicker, RecordListPage, ReligionPage, can_edit
+from danvan_desktop.ui.pages import (
+    FeaturePage,
+    PeriodPicker,
+    RecordListPage,
+    ReligionPage,
+    can_edit,
+    in_scope,
+    period_like,
+)
 from danvan_desktop.ui.report_page import ReportPage
 
 NAV = (
@@ -70,6 +79,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         self.stack = QStackedWidget()
         self.overview = OverviewPage(ctx)
+        self.overview.openList.connect(self.open_list)
         self._add_page("overview", self.overview)
         for key in ("meeting", "petition", "monitoring"):
             self._add_page(key, RecordListPage(ctx, key))
@@ -224,6 +234,43 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(page)
         if hasattr(page, "countChanged"):
             page.countChanged.connect(lambda text, p=page: self._count(p, text))
+        lists = [page.sites, page.checks] if isinstance(page, ReligionPage) else [page]
+        for lp in lists:
+            if isinstance(lp, RecordListPage):
+                lp.revealRequested.connect(lambda rec, lp=lp: self.reveal(lp, rec))
+
+    def open_list(self, kind_key: str, filters: dict[str, Any], overdue: bool = False) -> RecordListPage:
+        """Open a kind's list narrowed by its filter bar (an overview card's click-through)."""
+        if kind_key.startswith("religious_"):
+            assert self.religion is not None
+            self.show_page("religion")
+            lp = self.religion.sites if kind_key == "religious_site" else self.religion.checks
+            self.religion.tabs.setCurrentWidget(lp)
+        else:
+            page = self.show_page(kind_key)
+            assert isinstance(page, RecordListPage)
+            lp = page
+        lp.show_filtered(filters, overdue=overdue)
+        return lp
+
+    def reveal(self, lp: RecordListPage, rec: Any) -> None:
+        """Bring a saved record into view: its period, a unit scope holding it, no search; then select it."""
+        when = rec.values.get(lp.kind.event_field) if lp.kind.event_field else None
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        if not in_scope(self.ctx, rec.unit_code, self.unit_code()):
+            self.unit_tree.blockSignals(True)
+            self.select_unit(None)
+            self.unit_tree.blockSignals(False)
+        if isinstance(when, dt.date):
+            p = self.period_picker.period()
+            if p is None or not p.contains(when):
+                self.period_picker.blockSignals(True)
+                self.period_picker.set_period(period_like(p, when))
+                self.period_picker.blockSignals(False)
+        lp.select_when_loaded(rec.id)
+        self.apply_filters()
 
     def page_key(self) -> str:
         """The key of the open page."""
