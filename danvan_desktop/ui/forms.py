@@ -28,6 +28,7 @@ from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.validation import ValidationError, check_record
 from danvan_desktop.services.records import Record, RecordQuery, add_record, delete_record, update_record
 from danvan_desktop.ui.i18n import ask, show_failure
+from danvan_desktop.ui.permissions import edit_denial, edit_refusal, editable_units
 from danvan_desktop.ui.tasks import TaskFailure
 from danvan_desktop.ui.widgets import DateField, ErrorLabel, LongTextField, UnitField, make_editor
 
@@ -161,7 +162,9 @@ class RecordForm(QDialog):
     # -- building -----------------------------------------------------------------------------------------
 
     def _add_unit_row(self) -> QWidget:
-        ed = UnitField(self.ctx.units)
+        # Only the units this account may enter records for; a record it may only read shows its own unit.
+        units = self.ctx.units if self.read_only else editable_units(self.ctx) or self.ctx.units
+        ed = UnitField(units)
         self._add_row("unit", UNIT_LABELS.get(self.kind.key, "Đơn vị") + " *", ed)
         return ed
 
@@ -411,6 +414,16 @@ class PetitionsSection(QGroupBox):
         self.edit_button.clicked.connect(self.edit_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.ctx.recordsChanged.connect(self._changed)
+        # Shown, not just enforced: an account that cannot change them sees the buttons disabled and why.
+        self.refusal = edit_denial(self.ctx.actor) or (
+            "Hội nghị này chỉ được xem, nên không thêm, sửa, xóa ý kiến, kiến nghị của nó được." if form.read_only
+            else "")
+        if self.refusal:
+            for b in (self.add_button, self.delete_button):
+                b.setEnabled(False)
+                b.setToolTip(self.refusal)
+            self.edit_button.setText("Xem")
+            self.edit_button.setToolTip("Mở ý kiến, kiến nghị đang chọn để xem (không sửa được)")
 
     def set_meeting(self, meeting: Record | None) -> None:
         """Show the petitions of a stored meeting (None: a meeting not saved yet)."""
@@ -444,17 +457,18 @@ class PetitionsSection(QGroupBox):
         return self.model.record(idx.row()) if idx.isValid() else None
 
     def edit_selected(self) -> None:
-        """Open the selected petition's form."""
+        """Open the selected petition's form (read-only when the account may not change it)."""
         rec = self._selected()
         if rec is not None:
-            dlg = RecordForm(self.ctx, "petition", rec, self.form)
+            dlg = RecordForm(self.ctx, "petition", rec, self.form,
+                             read_only=bool(self.refusal) or edit_refusal(self.ctx, rec) is not None)
             dlg.open()
             self.last_dialog = dlg
 
     def delete_selected(self) -> None:
         """Delete the selected petition after asking."""
         rec = self._selected()
-        if rec is not None:
+        if rec is not None and not self.refusal:
             confirm_and_delete(self.ctx, self, rec)
 
 

@@ -39,6 +39,7 @@ from danvan_desktop.ui.pages import (
     in_scope,
     period_like,
 )
+from danvan_desktop.ui.permissions import edit_denial
 from danvan_desktop.ui.report_page import ReportPage
 
 NAV = (
@@ -307,6 +308,10 @@ class MainWindow(QMainWindow):
         self.delete_action.setEnabled(editable)
         self.edit_action.setEnabled(lp is not None)
         self.edit_action.setText("Sửa" if editable or lp is None else "Xem")
+        # Shown, not just enforced: a disabled action says why.
+        why = edit_denial(self.ctx.actor) if lp is not None else "Mở một danh sách (Hội nghị, Ý kiến…) trước."
+        self.new_action.setToolTip("Thêm bản ghi mới (Ctrl+N)" if editable else f"Không thêm được: {why}")
+        self.delete_action.setToolTip("Xóa bản ghi đang chọn (Delete)" if editable else f"Không xóa được: {why}")
         page: Any = self.stack.currentWidget()
         self.count_label.setText(page.count_text() if hasattr(page, "count_text") else "")
 

@@ -25,14 +25,13 @@ from PySide6.QtWidgets import (
 
 from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.periods import Period
-from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.vnformat import fmt_date, fmt_int
-from danvan_desktop.domain.vocab import ROLE
 from danvan_desktop.services.records import Record, RecordQuery
 from danvan_desktop.ui.forms import RecordForm, confirm_and_delete
 from danvan_desktop.ui.i18n import inform
 from danvan_desktop.ui.list_filters import ListFilterBar, NoticeBar
 from danvan_desktop.ui.models import TABLE_MODELS, RecordTableModel
+from danvan_desktop.ui.permissions import can_edit, edit_refusal
 from danvan_desktop.ui.widgets import DateField
 
 NOUNS = {
@@ -45,28 +44,6 @@ NOUNS = {
 }
 
 HEADING_STYLE = "font-size: 15pt; font-weight: bold;"
-
-
-def can_edit(actor: Any) -> bool:
-    """Whether the account may enter and change records at all."""
-    return bool(actor.can(Action.EDIT_OWN) or actor.can(Action.EDIT_SUBTREE))
-
-
-def edit_refusal(ctx: Any, rec: Record) -> str | None:
-    """Why the account may not change this record, or None (the rule of services.records._check_edit).
-
-    Without EDIT_SUBTREE an account changes only the home unit's and its villages' records; at a district
-    the records a commune sent up are read-only for it.
-    """
-    actor = ctx.actor
-    if actor.can(Action.EDIT_SUBTREE) or not actor.can(Action.EDIT_OWN):
-        return None  # all or nothing: can_edit() already answers
-    home = ctx.home
-    unit = next((u for u in ctx.units if u.code == rec.unit_code), None)
-    if rec.unit_code == home.code or (unit is not None and unit.level == "thon" and unit.parent_code == home.code):
-        return None
-    return (f"Tài khoản “{actor.username}” ({ROLE.label(actor.role)}) chỉ được nhập, sửa dữ liệu của “{home.name}” "
-            f"và các thôn, bản trực thuộc; dữ liệu của “{rec.unit_name}” do đơn vị đó gửi lên.")
 
 
 class PeriodPicker(QWidget):
