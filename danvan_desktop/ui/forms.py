@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,6 +27,8 @@ from PySide6.QtWidgets import (
 from danvan_desktop.domain.fields import RecordKind
 from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.validation import ValidationError, check_record
+from danvan_desktop.domain.vnformat import fmt_date
+from danvan_desktop.services.duplicates import possible_duplicates
 from danvan_desktop.services.records import Record, RecordQuery, add_record, delete_record, update_record
 from danvan_desktop.ui.i18n import ask, show_failure
 from danvan_desktop.ui.permissions import edit_denial, edit_refusal, editable_units
@@ -118,6 +121,11 @@ class RecordForm(QDialog):
         self.problems.setStyleSheet("color: #b00020; font-weight: bold;")
         self.problems.setVisible(False)
         outer.addWidget(self.problems)
+        self.saved_note = QLabel()
+        self.saved_note.setWordWrap(True)
+        self.saved_note.setStyleSheet("color: #1b5e20;")
+        self.saved_note.setVisible(False)
+        outer.addWidget(self.saved_note)
         buttons = QHBoxLayout()
         self.history_button = QPushButton("Lịch sử thay đổi…")
         self.history_button.setAutoDefault(False)
@@ -133,15 +141,22 @@ class RecordForm(QDialog):
         self.cancel_button.setToolTip("Đóng, không lưu (Esc)")
         self.save_button.clicked.connect(lambda: self.save())
         self.cancel_button.clicked.connect(self.reject)
+        self.next_button = QPushButton("Lưu và thêm tiếp")
+        self.next_button.setAutoDefault(False)
+        self.next_button.setToolTip("Lưu rồi nhập ngay bản ghi mới, giữ đơn vị, ngày và hội nghị (Ctrl+Shift+Enter)")
+        self.next_button.clicked.connect(self.save_and_next)
+        self.next_button.setVisible(record is None and not read_only)
+        buttons.addWidget(self.next_button)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.cancel_button)
         outer.addLayout(buttons)
-        order += [self.save_button, self.cancel_button]
+        order += [self.next_button, self.save_button, self.cancel_button]
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
         for ed in self.editors.values():
             if isinstance(ed, LongTextField):
                 ed.submitRequested.connect(lambda: self.save())
+                ed.nextRequested.connect(lambda: self.save_and_next() if self.next_button.isVisible() else self.save())
 
         self._fill(preset or {}, unit_code)
         for key, ed in self.editors.items():
@@ -289,8 +304,16 @@ class RecordForm(QDialog):
 
     # -- saving -------------------------------------------------------------------------------------------
 
-    def save(self, after: Callable[[Record], None] | None = None) -> bool:
-        """Save in the background if the values keep the rules; False (and messages shown) otherwise."""
+    def save_and_next(self) -> bool:
+        """Save, then start a new record of the same kind keeping its meeting, unit and date."""
+        return self.save(next_record=True)
+
+    def save(self, after: Callable[[Record], None] | None = None, *, next_record: bool = False) -> bool:
+        """Save in the background if the values keep the rules; False (and messages shown) otherwise.
+
+        A new record is first compared with what is stored (same unit, same day, similar words): a likely
+        duplicate is shown and saving needs a yes.
+        """
         if self.saving or self.read_only:
             return False
         self._attempted = True
@@ -313,9 +336,37 @@ class RecordForm(QDialog):
                 return update_record(ctx.db, ctx.actor, key, rid, values, unit=unit, notes=notes,
                                      expected_revision=revision)
         self._set_saving(True)
-        ctx.runner.write(work, lambda r: self._saved(r, after), self._save_failed, owner=self,
-                         label=f"Đang lưu {self.kind.label.lower()}…")
+
+        def write() -> None:
+            ctx.runner.write(work, lambda r: self._saved(r, after, next_record), self._save_failed, owner=self,
+                             label=f"Đang lưu {self.kind.label.lower()}…")
+
+        if rec is not None:
+            write()
+            return True
+
+        def found(dups: list[Record]) -> None:
+            if dups and not self._confirm_duplicate(dups):
+                self._set_saving(False)
+                return
+            write()
+
+        ctx.runner.run(lambda: possible_duplicates(ctx.db, ctx.actor, key, unit, values), found,
+                       self._save_failed, owner=self, label="Đang kiểm tra trùng…")
         return True
+
+    def _confirm_duplicate(self, dups: list[Record]) -> bool:
+        k = self.kind
+        lines = []
+        for d in dups[:5]:
+            when = d.values.get(k.event_field) if k.event_field else None
+            day = f"{fmt_date(when)} · " if isinstance(when, dt.date) else ""
+            lines.append(f"• {day}{d.title} ({d.unit_name}, {d.created_by} nhập)")
+        more = f"\n… và {len(dups) - 5} bản ghi khác" if len(dups) > 5 else ""
+        noun = k.label[0].lower() + k.label[1:]
+        return ask(self, f"Có thể {noun} này đã được nhập rồi (cùng đơn vị, cùng ngày, nội dung giống):\n\n"
+                         + "\n".join(lines) + more + "\n\nVẫn lưu thêm bản ghi mới?",
+                   yes="Vẫn lưu", no="Không lưu, xem lại", danger=True)
 
     def _set_saving(self, on: bool) -> None:
         self.saving = on
@@ -326,11 +377,15 @@ class RecordForm(QDialog):
         else:
             self.unsetCursor()
 
-    def _saved(self, rec: Record, after: Callable[[Record], None] | None) -> None:
+    def _saved(self, rec: Record, after: Callable[[Record], None] | None, next_record: bool = False) -> None:
         self._set_saving(False)
         self.saved.emit(rec)
+        if next_record:
+            self._start_next(rec)
+            return
         if after is not None:
             # Stay open on the stored record (a new meeting goes on to its petitions).
+            self.next_button.setVisible(False)
             self.record = rec
             self._initial = self.raw_values()
             self._refresh_title()
@@ -339,6 +394,28 @@ class RecordForm(QDialog):
             after(rec)
             return
         self.accept()
+
+    def _start_next(self, saved: Record) -> None:
+        """An empty form again, keeping what the next record shares: meeting, unit, date."""
+        keep: dict[str, Any] = {"unit": saved.unit_code}
+        for key in ("meeting_id", self.kind.event_field):
+            if key and key in self.editors:
+                keep[key] = saved.values.get(key)
+        self.record = None
+        self._touched.clear()
+        self._attempted = False
+        for key, ed in self.editors.items():
+            ed.blockSignals(True)
+            ed.set_value(keep.get(key))
+            ed.blockSignals(False)
+        self._initial = self.raw_values()
+        self._refresh_title()
+        self.validate()
+        title = saved.title if len(saved.title) <= 60 else saved.title[:59] + "…"
+        self.saved_note.setText(f"Đã lưu “{title}”. Nhập tiếp bản ghi mới (giữ đơn vị và ngày).")
+        self.saved_note.setVisible(True)
+        first = next(ed for key, ed in self.editors.items() if key not in keep)
+        first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _save_failed(self, failure: TaskFailure) -> None:
         self._set_saving(False)
@@ -353,9 +430,14 @@ class RecordForm(QDialog):
         show_failure(self, failure)
 
     def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        """Ctrl+Enter saves from anywhere in the form (Enter alone presses the default button, Lưu)."""
-        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and e.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.save()
+        """Ctrl+Enter saves from anywhere in the form (Enter alone presses the default button, Lưu);
+        Ctrl+Shift+Enter saves and starts the next record."""
+        mods = e.modifiers()
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and mods & Qt.KeyboardModifier.ControlModifier:
+            if mods & Qt.KeyboardModifier.ShiftModifier and self.next_button.isVisible():
+                self.save_and_next()
+            else:
+                self.save()
             return
         super().keyPressEvent(e)
 

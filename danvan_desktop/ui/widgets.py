@@ -256,11 +256,15 @@ class LongTextField(QPlainTextEdit):
 
     changed = Signal()
     submitRequested = Signal()
+    nextRequested = Signal()  # Ctrl+Shift+Enter: save and start the next record
 
     def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        """Enter starts a new line; Ctrl+Enter saves the form."""
+        """Enter starts a new line; Ctrl+Enter saves the form (Ctrl+Shift+Enter: and starts the next)."""
         if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and e.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.submitRequested.emit()
+            if e.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                self.nextRequested.emit()
+            else:
+                self.submitRequested.emit()
             return
         super().keyPressEvent(e)
 

@@ -145,6 +145,8 @@ def test_a_save_during_a_merge_waits_with_the_busy_indicator_then_succeeds(qtbot
     fill(qtbot, form, meeting_values(dt.date(2025, 6, 1), "Lưu trong lúc tổng hợp"))
     assert form.save()
     assert form.saving and form.save_button.text() == "Đang lưu…"
+    # The duplicate check has run; the save is queued behind the merge, and the indicator says so.
+    qtbot.waitUntil(lambda: "chờ" in w.busy_label.text())
     assert w.busy_bar.isVisible()
     assert w.busy_label.text() == "Đang lưu hội nghị (chờ đang tổng hợp dữ liệu xong)…"
     release.set()
