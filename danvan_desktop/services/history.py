@@ -19,7 +19,8 @@ from danvan_desktop.store.schema import AuditEntry
 ACTION_LABELS = {"create": "Tạo mới", "update": "Sửa", "delete": "Xóa", "import": "Nhập dữ liệu",
                  "export": "Xuất dữ liệu", "merge": "Tổng hợp", "backup": "Sao lưu", "restore": "Khôi phục",
                  "init": "Khởi tạo", "settings": "Đổi cài đặt", "conflict": "Xử lý xung đột",
-                 "undo_import": "Hoàn tác tổng hợp", "accept_key": "Chấp nhận khóa ký mới"}
+                 "undo_import": "Hoàn tác tổng hợp", "accept_key": "Chấp nhận khóa ký mới",
+                 "undelete": "Hoàn tác xóa"}
 
 
 @dataclass(frozen=True)

@@ -303,6 +303,21 @@ def delete_record(db: Database, actor: Actor, kind_key: str, record_id: str) -> 
         return _load(s, k, record_id)
 
 
+def restore_deleted(db: Database, actor: Actor, kind_key: str, record_id: str) -> Record:
+    """Bring a deleted record back (undo of a delete): a new revision, so the return travels upward too."""
+    k = get_kind(kind_key)
+    t = RECORD_TABLES[k.key]
+    with db.transaction() as s:
+        cur = _load(s, k, record_id)
+        if not cur.deleted:
+            return cur
+        _check_edit(s, actor, k, unit_by_code(s, cur.unit_code))
+        s.execute(t.update().where(t.c.id == record_id).values(
+            deleted=False, revision=cur.revision + 1, updated_at=utcnow(), updated_by=actor.username))
+        write_audit(s, actor.username, "undelete", k.key, record_id, {"after": plain(k, cur.values)})
+        return _load(s, k, record_id)
+
+
 def _conditions(s: Session, kind: RecordKind, q: RecordQuery) -> list[Any]:
     """WHERE conditions on the record table alone (no join), so counting stays on its indexes."""
     t = RECORD_TABLES[kind.key]

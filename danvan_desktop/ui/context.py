@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QObject, Signal
 
 from danvan_desktop.services.actor import Actor
@@ -28,6 +30,8 @@ class AppContext(QObject):
         self.actor = actor
         self.runner = runner
         self.units = units
+        # The record this session last saved or deleted: what Ctrl+Z undoes (through its history).
+        self.undo_target: Any = None
         runner.changed.connect(self._broadcast)
 
     def _broadcast(self, changes: Changes) -> None:

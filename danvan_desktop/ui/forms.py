@@ -379,6 +379,7 @@ class RecordForm(QDialog):
 
     def _saved(self, rec: Record, after: Callable[[Record], None] | None, next_record: bool = False) -> None:
         self._set_saving(False)
+        self.ctx.undo_target = rec
         self.saved.emit(rec)
         if next_record:
             self._start_next(rec)
@@ -565,6 +566,7 @@ def confirm_and_delete(ctx: Any, parent: QWidget, rec: Record,
         return
 
     def finished(r: Record) -> None:
+        ctx.undo_target = r
         if done is not None:
             done(r)
 

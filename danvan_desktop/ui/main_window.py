@@ -23,12 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.vocab import ROLE
 from danvan_desktop.ui.admin import AdminPage, unit_tree_model
 from danvan_desktop.ui.audit_page import AuditPage
 from danvan_desktop.ui.backup_page import BackupPage
-from danvan_desktop.ui.i18n import inform, show_failure
+from danvan_desktop.ui.i18n import ask, inform, show_failure
 from danvan_desktop.ui.overview import OverviewPage
 from danvan_desktop.ui.pages import (
     FeaturePage,
@@ -189,11 +190,15 @@ class MainWindow(QMainWindow):
         self.print_action = QAction("In", self)
         self.print_action.setShortcut(QKeySequence("Ctrl+P"))
         self.print_action.triggered.connect(self.print_current)
+        self.undo_action = QAction("Hoàn tác", self)
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.undo_action.setToolTip("Hoàn tác lần lưu hoặc xóa bản ghi gần nhất (Ctrl+Z)")
+        self.undo_action.triggered.connect(self.undo_last)
         self.find_action = QAction("Tìm", self)
         self.find_action.setShortcut(QKeySequence("Ctrl+F"))
         self.find_action.triggered.connect(self.focus_search)
         self.addAction(self.find_action)
-        for a in (self.new_action, self.edit_action, self.delete_action, self.print_action):
+        for a in (self.new_action, self.edit_action, self.delete_action, self.undo_action, self.print_action):
             tb.addAction(a)
         self.set_print_handler(self.print_report if self.report_view is not None else None)
 
@@ -312,6 +317,7 @@ class MainWindow(QMainWindow):
         why = edit_denial(self.ctx.actor) if lp is not None else "Mở một danh sách (Hội nghị, Ý kiến…) trước."
         self.new_action.setToolTip("Thêm bản ghi mới (Ctrl+N)" if editable else f"Không thêm được: {why}")
         self.delete_action.setToolTip("Xóa bản ghi đang chọn (Delete)" if editable else f"Không xóa được: {why}")
+        self.undo_action.setEnabled(can_edit(self.ctx.actor))
         page: Any = self.stack.currentWidget()
         self.count_label.setText(page.count_text() if hasattr(page, "count_text") else "")
 
@@ -389,6 +395,30 @@ class MainWindow(QMainWindow):
                 inform(self, "Hãy chọn một dòng trong danh sách trước.")
                 return
             lp.delete_selected()
+
+    def undo_last(self) -> None:
+        """Ctrl+Z: undo the last save or delete of this session, after saying what will be undone."""
+        from danvan_desktop.services.undo import undo_last_change
+
+        rec = self.ctx.undo_target
+        if rec is None:
+            inform(self, "Chưa có lần lưu hoặc xóa bản ghi nào để hoàn tác.")
+            return
+        k = get_kind(rec.kind)
+        noun = k.label[0].lower() + k.label[1:]
+        title = rec.title if len(rec.title) <= 80 else rec.title[:79] + "…"
+        what = ("việc xóa" if rec.deleted else "lần lưu gần nhất của") + f" {noun} “{title}”"
+        if not ask(self, f"Hoàn tác {what}?\n\nViệc hoàn tác được ghi vào lịch sử của bản ghi.",
+                   yes="Hoàn tác", no="Không"):
+            return
+        ctx = self.ctx
+        ctx.undo_target = None
+
+        def done(r: Any) -> None:
+            self.statusBar().showMessage(f"Đã hoàn tác {what}.", 10_000)
+
+        ctx.runner.write(lambda: undo_last_change(ctx.db, ctx.actor, rec.kind, rec.id), done,
+                         lambda f: show_failure(self, f), owner=self, label="Đang hoàn tác…")
 
     def set_print_handler(self, handler: Callable[[], None] | None) -> None:
         """Ctrl+P calls this (the reports feature plugs its print preview in here)."""
