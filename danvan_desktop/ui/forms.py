@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +28,7 @@ from danvan_desktop.domain.fields import RecordKind
 from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.validation import ValidationError, check_record
 from danvan_desktop.domain.vnformat import fmt_date
+from danvan_desktop.exchange.drafts import DraftStore
 from danvan_desktop.services.duplicates import possible_duplicates
 from danvan_desktop.services.records import Record, RecordQuery, add_record, delete_record, update_record
 from danvan_desktop.ui.i18n import ask, show_failure
@@ -55,9 +56,16 @@ class RecordForm(QDialog):
 
     def __init__(self, ctx: Any, kind_key: str, record: Record | None = None, parent: QWidget | None = None, *,
                  preset: Mapping[str, Any] | None = None, unit_code: str | None = None,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, draft_key: str | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        # What is typed is kept in a draft file a second after each change, until saved or abandoned.
+        self.drafts = DraftStore(ctx.db.path)
+        self.draft_key = draft_key or DraftStore.new_key()
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(1000)
+        self._draft_timer.timeout.connect(self.write_draft)
         self.read_only = read_only
         self.kind = get_kind(kind_key)
         self.record = record
@@ -258,7 +266,23 @@ class RecordForm(QDialog):
         """Whether anything changed since the form opened."""
         return self.raw_values() != self._initial
 
+    def write_draft(self) -> None:
+        """Keep what the form holds now in its draft file (nothing for a read-only or untouched form)."""
+        self._draft_timer.stop()
+        if self.read_only or not self.is_dirty():
+            return
+        rec = self.record
+        self.drafts.save(self.draft_key, self.ctx.actor.username, self.kind.key, rec.id if rec else None,
+                         self.editors["unit"].value(), self.raw_values())
+
+    def discard_draft(self) -> None:
+        """Forget the draft (saved, or abandoned on purpose)."""
+        self._draft_timer.stop()
+        self.drafts.discard(self.draft_key)
+
     def _on_changed(self, key: str) -> None:
+        if not self.read_only:
+            self._draft_timer.start()
         self._touched.add(key)
         self._touched.update(self._partners.get(key, ()))
         self.validate()
@@ -379,6 +403,8 @@ class RecordForm(QDialog):
 
     def _saved(self, rec: Record, after: Callable[[Record], None] | None, next_record: bool = False) -> None:
         self._set_saving(False)
+        self.discard_draft()
+        self.draft_key = DraftStore.new_key()
         self.ctx.undo_target = rec
         self.saved.emit(rec)
         if next_record:
@@ -450,6 +476,7 @@ class RecordForm(QDialog):
         if self.is_dirty() and not ask(self, "Bỏ những gì vừa nhập, không lưu?", yes="Bỏ, không lưu",
                                        no="Tiếp tục nhập", danger=True):
             return
+        self.discard_draft()
         super().reject()
 
 

@@ -396,6 +396,33 @@ class MainWindow(QMainWindow):
                 return
             lp.delete_selected()
 
+    def offer_drafts(self) -> list[Any]:
+        """After a crash: offer to reopen the forms this account was filling; returns the forms opened."""
+        from danvan_desktop.exchange.drafts import DraftStore
+        from danvan_desktop.services.records import get_record
+        from danvan_desktop.ui.forms import RecordForm
+
+        ctx = self.ctx
+        drafts = DraftStore(ctx.db.path).load(ctx.actor.username)
+        if not drafts:
+            return []
+        names = "\n".join(f"• {get_kind(d.kind).label} ({'sửa' if d.record_id else 'thêm mới'}), "
+                          f"lúc {d.saved_at:%H:%M ngày %d/%m/%Y}" for d in drafts[:8])
+        if not ask(self, f"Có {len(drafts)} bản nhập dở chưa lưu từ lần trước (chương trình đã bị tắt khi "
+                         f"đang nhập):\n\n{names}\n\nMở lại để xem và lưu?", yes="Mở lại", no="Để sau"):
+            return []
+        opened = []
+        for d in drafts:
+            try:
+                rec = get_record(ctx.db, ctx.actor, d.kind, d.record_id) if d.record_id else None
+            except Exception:  # noqa: BLE001 - a record gone since: reopen as a new one rather than lose it
+                rec = None
+            form = RecordForm(ctx, d.kind, rec, self, preset=d.values, unit_code=d.unit_code, draft_key=d.key)
+            form.open()
+            opened.append(form)
+        self.restored_drafts = opened
+        return opened
+
     def undo_last(self) -> None:
         """Ctrl+Z: undo the last save or delete of this session, after saying what will be undone."""
         from danvan_desktop.services.undo import undo_last_change
