@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from danvan_desktop.domain.kinds import kind as get_kind
-from danvan_desktop.domain.roles import Action
+from danvan_desktop.domain.roles import Action, denial_message
 from danvan_desktop.domain.vocab import ROLE
 from danvan_desktop.ui.admin import AdminPage, unit_tree_model
 from danvan_desktop.ui.audit_page import AuditPage
@@ -194,11 +194,20 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
         self.undo_action.setToolTip("Hoàn tác lần lưu hoặc xóa bản ghi gần nhất (Ctrl+Z)")
         self.undo_action.triggered.connect(self.undo_last)
+        self.import_action = QAction("Nhập mẫu Excel…", self)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action.triggered.connect(self.import_template)
+        if actor.can(Action.IMPORT_TEMPLATE):
+            self.import_action.setToolTip("Nhập các bản ghi từ mẫu nhập liệu Excel đã điền (Ctrl+I)")
+        else:
+            self.import_action.setEnabled(False)
+            self.import_action.setToolTip(denial_message(actor.username, actor.role, Action.IMPORT_TEMPLATE))
         self.find_action = QAction("Tìm", self)
         self.find_action.setShortcut(QKeySequence("Ctrl+F"))
         self.find_action.triggered.connect(self.focus_search)
         self.addAction(self.find_action)
-        for a in (self.new_action, self.edit_action, self.delete_action, self.undo_action, self.print_action):
+        for a in (self.new_action, self.edit_action, self.delete_action, self.undo_action, self.import_action,
+                  self.print_action):
             tb.addAction(a)
         self.set_print_handler(self.print_report if self.report_view is not None else None)
 
@@ -395,6 +404,15 @@ class MainWindow(QMainWindow):
                 inform(self, "Hãy chọn một dòng trong danh sách trước.")
                 return
             lp.delete_selected()
+
+    def import_template(self) -> QWidget:
+        """Ctrl+I: the template import dialog."""
+        from danvan_desktop.ui.template_import import TemplateImportDialog
+
+        dlg = TemplateImportDialog(self.ctx, self)
+        dlg.open()
+        self.import_dialog = dlg
+        return dlg
 
     def offer_drafts(self) -> list[Any]:
         """After a crash: offer to reopen the forms this account was filling; returns the forms opened."""
