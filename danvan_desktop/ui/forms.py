@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QComboBox,
     QDialog,
     QFormLayout,
     QFrame,
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -34,7 +37,7 @@ from danvan_desktop.services.records import Record, RecordQuery, add_record, del
 from danvan_desktop.ui.i18n import ask, show_failure
 from danvan_desktop.ui.permissions import edit_denial, edit_refusal, editable_units
 from danvan_desktop.ui.tasks import TaskFailure
-from danvan_desktop.ui.widgets import DateField, ErrorLabel, LongTextField, UnitField, make_editor
+from danvan_desktop.ui.widgets import DateField, ErrorLabel, IntField, LongTextField, UnitField, make_editor
 
 UNIT_LABELS = {"religious_site": "Thôn/bản"}
 
@@ -193,10 +196,14 @@ class RecordForm(QDialog):
 
     def _add_row(self, key: str, label: str, editor: QWidget, hint: str = "") -> None:
         box = QWidget()
+        # The row takes the form's whole width, so a message under a narrow editor (a drop-down, a date)
+        # wraps across the row instead of being cut to the editor's width.
+        box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         lay = QVBoxLayout(box)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
-        lay.addWidget(editor)
+        narrow = isinstance(editor, QComboBox | QCheckBox | DateField | IntField)
+        lay.addWidget(editor, 0, Qt.AlignmentFlag.AlignLeft if narrow else Qt.AlignmentFlag(0))
         if hint:
             h = QLabel(hint)
             h.setWordWrap(True)
