@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -520,6 +520,7 @@ class PetitionsSection(QGroupBox):
         lay.addWidget(self.view)
         row = QHBoxLayout()
         self.add_button = QPushButton("Thêm ý kiến, kiến nghị")
+        self.add_button.setToolTip("Alt+K")
         self.edit_button = QPushButton("Sửa")
         self.delete_button = QPushButton("Xóa")
         for b in (self.add_button, self.edit_button, self.delete_button):
@@ -528,6 +529,9 @@ class PetitionsSection(QGroupBox):
         row.addStretch(1)
         lay.addLayout(row)
         self.add_button.clicked.connect(self.add_petition)
+        # Alt+K from anywhere in the meeting's form (a button's own mnemonic did not fire from every editor).
+        self.add_shortcut = QShortcut(QKeySequence("Alt+K"), form)
+        self.add_shortcut.activated.connect(self._add_by_key)
         self.edit_button.clicked.connect(self.edit_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.ctx.recordsChanged.connect(self._changed)
@@ -557,6 +561,10 @@ class PetitionsSection(QGroupBox):
     def _changed(self, kind_key: str) -> None:
         if kind_key == "petition" and self.meeting is not None:
             self.model.reload()
+
+    def _add_by_key(self) -> None:
+        if self.add_button.isEnabled() and not self.form.saving:
+            self.add_petition()
 
     def add_petition(self) -> None:
         """Open a petition form linked to this meeting (saving a new meeting first)."""
