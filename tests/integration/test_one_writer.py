@@ -89,3 +89,33 @@ def test_a_write_waits_for_another_programs_write_lock_then_succeeds(tmp_path):
     assert "err" not in box, box.get("err")
     assert box["rec"].title == "Chờ lượt ghi"
     db.close()
+
+
+def test_a_backup_during_another_write_waits_and_reports_success(tmp_path):
+    """Before: `backup` wrote the copy, then failed on its audit entry ("đang bị chương trình khác khóa")."""
+    import sqlite3
+
+    from danvan_desktop.services.backup import backup
+    from danvan_desktop.services.history import list_audit
+
+    db = office(tmp_path / "xa.db", DISTRICT, [PROVINCE])
+    other = sqlite3.connect(str(db.path), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE setting SET value = value")
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["info"] = backup(db, ADMIN, tmp_path / "sao-luu.db")
+        except BaseException as e:  # noqa: BLE001
+            box["err"] = e
+
+    t = threading.Thread(target=run)
+    t.start()
+    other.execute("COMMIT")
+    other.close()
+    t.join()
+    assert "err" not in box, box.get("err")
+    assert box["info"].path.exists()
+    assert list_audit(db, ADMIN)[0].action == "backup"
+    db.close()
