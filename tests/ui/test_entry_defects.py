@@ -236,3 +236,36 @@ def test_a_date_field_on_its_own_says_what_it_understood(qtbot):
     assert f.value() == dt.date(2026, 1, 1) and f.understood.text() == "Thứ Năm, 01/01/2026"
     f.set_value(None)
     assert f.value() is None and f.problem() == "" and f.understood.text() == ""
+
+
+def test_enter_in_the_delete_question_deletes_nothing(qtbot, ctx, window):
+    from danvan_desktop.services.actor import SYSTEM
+    from danvan_desktop.services.records import add_record, get_record
+
+    rec = add_record(ctx.db, SYSTEM, "meeting", {"kind": "khac", "title": "Họp bản", "date": D})
+    window.show_page("meeting")
+    lp = window.list_page()
+    wait_idle(qtbot, ctx)
+    lp.view.selectRow(0)
+    seen: list = []
+    _answer_next_box(None, seen)
+    qtbot.keyClick(lp.view, Qt.Key.Key_Delete)
+    wait_idle(qtbot, ctx)
+    assert seen == ["Không xóa"]
+    assert not get_record(ctx.db, ctx.actor, "meeting", rec.id).deleted
+
+
+def test_enter_in_the_duplicate_question_saves_nothing(qtbot, ctx, window):
+    from danvan_desktop.services.actor import SYSTEM
+    from danvan_desktop.services.records import add_record
+
+    add_record(ctx.db, SYSTEM, "meeting", {"kind": "khac", "title": "Họp bản Nà Ản", "date": D})
+    form = new_meeting(window, qtbot)
+    fill(qtbot, form, {"kind": "Khác", "title": "Họp bản Nà Ản", "date": D})
+    seen: list = []
+    _answer_next_box(None, seen)
+    qtbot.keyClick(form.editors["title"], Qt.Key.Key_Return)  # Enter: Lưu
+    wait_idle(qtbot, ctx)
+    assert seen == ["Không lưu, xem lại"]
+    assert form.isVisible() and not form.saving
+    assert list_records(ctx.db, ctx.actor, "meeting").total == 1
