@@ -104,6 +104,8 @@ def _role_combo(current: str = "can_bo") -> QComboBox:
 class NewAccountDialog(ActionDialog):
     """Add an account."""
 
+    CHANGES = Changes(accounts=True)
+
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(ctx, "Thêm tài khoản", "Thêm tài khoản", parent)
         self.username = QLineEdit()
@@ -134,6 +136,8 @@ class NewAccountDialog(ActionDialog):
 class EditAccountDialog(ActionDialog):
     """Change an account's name, role, religion grant or status."""
 
+    CHANGES = Changes(accounts=True)
+
     def __init__(self, ctx: Any, account: AccountInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Sửa tài khoản “{account.username}”", "Lưu", parent)
         self.account = account
@@ -160,6 +164,8 @@ class EditAccountDialog(ActionDialog):
 class PasswordDialog(ActionDialog):
     """Set a new password for an account."""
 
+    CHANGES = Changes(accounts=True)
+
     def __init__(self, ctx: Any, account: AccountInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Đặt lại mật khẩu cho “{account.username}”", "Đặt mật khẩu", parent)
         self.account = account
@@ -178,6 +184,8 @@ class PasswordDialog(ActionDialog):
 
 class NewUnitDialog(ActionDialog):
     """Add a unit below another."""
+
+    CHANGES = Changes(units=True)
 
     def __init__(self, ctx: Any, parent_unit: UnitInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Thêm đơn vị trực thuộc “{parent_unit.name}”", "Thêm đơn vị", parent)
@@ -213,6 +221,8 @@ class NewUnitDialog(ActionDialog):
 
 class RenameUnitDialog(ActionDialog):
     """Correct a unit's name."""
+
+    CHANGES = Changes(units=True)
 
     def __init__(self, ctx: Any, unit: UnitInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Đổi tên đơn vị “{unit.name}”", "Đổi tên", parent)
