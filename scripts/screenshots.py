@@ -486,10 +486,10 @@ def main() -> int:
             from PySide6.QtTest import QTest
 
             date_edit = dlg2.editors["date"]
-            QTest.mouseClick(date_edit, Qt.MouseButton.LeftButton, pos=QPoint(date_edit.width() - 8,
-                                                                               date_edit.height() // 2))
+            QTest.mouseClick(date_edit.button, Qt.MouseButton.LeftButton)
             s.shot("lich-chon-ngay")
-            date_edit.calendarWidget().window().hide()
+            if date_edit.popup is not None:
+                date_edit.popup.close()
         dlg2._initial = dlg2.raw_values()
         dlg2.reject()
         if key == "religious_check":

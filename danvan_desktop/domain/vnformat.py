@@ -18,6 +18,8 @@ __all__ = [
     "fmt_date",
     "parse_date_vn",
     "parse_int_vn",
+    "parse_date_typed",
+    "weekday_vn",
     "date_line",
     "fmt_change",
     "fmt_change_pct",
@@ -109,6 +111,40 @@ def parse_int_vn(raw: object) -> int:
     if len(text) > 40 or not _INT_VN.fullmatch(text):  # 40: no count has that many digits; int() is costly
         raise ValueError(f"Không phải số nguyên: {raw!r}")
     return int(text.replace(".", "").replace(" ", ""))
+
+
+# What a person types in a date box: 05/03/2025, 5/3/2025, 5-3-2025, 5.3.25, 05032025, 050325.
+_TYPED_SEP = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})", re.ASCII)
+_TYPED_RUN = re.compile(r"(\d{2})(\d{2})(\d{2}|\d{4})", re.ASCII)
+_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+
+
+def parse_date_typed(s: str) -> date:
+    """A date typed by hand, day first: also 5-3-2025, 5.3.25 and 05032025 (ValueError in Vietnamese otherwise).
+
+    Two-digit years are 2000–2069 or 1970–1999. Files keep the stricter parse_date_vn: there a short year
+    is more likely a mistake than a shortcut.
+    """
+    text = s.strip()
+    m = _TYPED_SEP.fullmatch(text) or _TYPED_RUN.fullmatch(text)
+    if m is None:
+        if _ISO.fullmatch(text):
+            return parse_date_vn(text)
+        raise ValueError(f"“{text}” chưa phải là ngày: hãy nhập ngày/tháng/năm, ví dụ 05/03/2025 hoặc 05032025")
+    day, month, year = (int(g) for g in m.groups())
+    if len(m.group(3)) == 2:
+        year += 2000 if year < 70 else 1900
+    if not 1 <= month <= 12:
+        raise ValueError(f"không có tháng {month} (tháng từ 1 đến 12)")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"không có ngày {day} tháng {month} năm {year}") from None
+
+
+def weekday_vn(d: date) -> str:
+    """"Thứ Tư" for a Wednesday."""
+    return _WEEKDAYS[d.weekday()]
 
 
 def date_line(place: str, d: date) -> str:

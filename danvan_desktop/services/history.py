@@ -20,7 +20,8 @@ ACTION_LABELS = {"create": "Tạo mới", "update": "Sửa", "delete": "Xóa", "
                  "export": "Xuất dữ liệu", "merge": "Tổng hợp", "backup": "Sao lưu", "restore": "Khôi phục",
                  "init": "Khởi tạo", "settings": "Đổi cài đặt", "conflict": "Xử lý xung đột",
                  "undo_import": "Hoàn tác tổng hợp", "accept_key": "Chấp nhận khóa ký mới",
-                 "sign_in": "Đăng nhập", "sign_in_failed": "Đăng nhập sai"}
+                 "sign_in": "Đăng nhập", "sign_in_failed": "Đăng nhập sai",
+                 "undelete": "Hoàn tác xóa"}
 
 
 @dataclass(frozen=True)

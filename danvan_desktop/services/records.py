@@ -20,6 +20,7 @@ from danvan_desktop.domain.validation import FieldError, ValidationError, Value,
 from danvan_desktop.domain.vocab import ROLE
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
+from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused, StaleRecord
 from danvan_desktop.services.overdue import overdue_condition
 from danvan_desktop.services.units import home, in_subtree, own_units, resolve_unit, unit_by_code
@@ -51,6 +52,11 @@ class Record:
     def title(self) -> str:
         """The text naming this record in lists and messages."""
         return str(self.values.get(get_kind(self.kind).title_field) or "")
+
+    @property
+    def changes(self) -> Changes:
+        """What writing this record changed (the write services return the stored Record beside it)."""
+        return Changes.records(self.kind, self.id)
 
 
 @dataclass(frozen=True)
@@ -295,6 +301,21 @@ def delete_record(db: Database, actor: Actor, kind_key: str, record_id: str) -> 
         s.execute(t.update().where(t.c.id == record_id).values(
             deleted=True, revision=cur.revision + 1, updated_at=utcnow(), updated_by=actor.username))
         write_audit(s, actor.username, "delete", k.key, record_id, {"before": plain(k, cur.values)})
+        return _load(s, k, record_id)
+
+
+def restore_deleted(db: Database, actor: Actor, kind_key: str, record_id: str) -> Record:
+    """Bring a deleted record back (undo of a delete): a new revision, so the return travels upward too."""
+    k = get_kind(kind_key)
+    t = RECORD_TABLES[k.key]
+    with db.transaction() as s:
+        cur = _load(s, k, record_id)
+        if not cur.deleted:
+            return cur
+        _check_edit(s, actor, k, unit_by_code(s, cur.unit_code))
+        s.execute(t.update().where(t.c.id == record_id).values(
+            deleted=False, revision=cur.revision + 1, updated_at=utcnow(), updated_by=actor.username))
+        write_audit(s, actor.username, "undelete", k.key, record_id, {"after": plain(k, cur.values)})
         return _load(s, k, record_id)
 
 

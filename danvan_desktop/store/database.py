@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from danvan_desktop.paths import migrations_path
 from danvan_desktop.store.errors import DatabaseDamaged, DatabaseTooNew, DatabaseUnavailable
 from danvan_desktop.store.schema import HEAD_REVISION
-from danvan_desktop.store.sqlite import foreign_keys_off, make_engine, online_backup
+from danvan_desktop.store.sqlite import WRITE, foreign_keys_off, make_engine, online_backup
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -55,6 +56,11 @@ class Database:
     path: Path
     engine: Engine
 
+    @cached_property
+    def write_engine(self) -> Engine:
+        """The same engine and pool, its transactions opened with BEGIN IMMEDIATE (store/sqlite.py)."""
+        return self.engine.execution_options(**WRITE)
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: everything inside commits together or not at all.
@@ -62,7 +68,8 @@ class Database:
         A read-only file, a full disk or a lock held too long raises DatabaseUnavailable (plain Vietnamese).
         """
         try:
-            with Session(self.engine, expire_on_commit=False) as s, s.begin():
+            # WRITE: BEGIN IMMEDIATE, so this waits its turn for the write lock instead of failing later.
+            with Session(self.write_engine, expire_on_commit=False) as s, s.begin():
                 yield s
         except OperationalError as e:
             if isinstance(e.orig, sqlite3.OperationalError):

@@ -14,10 +14,22 @@ from sqlalchemy import Engine, create_engine, event
 
 from danvan_desktop.domain.text import sql_collate
 
+# How long a writer waits for another writer's lock before giving up (a big merge holds it a while).
+BUSY_TIMEOUT_S = 120
+WRITE = {"sqlite_write": True}
+"""Execution options of a connection that will write: its transaction starts with BEGIN IMMEDIATE."""
+
 
 def make_engine(path: Path | str) -> Engine:
-    """An engine on one SQLite file: WAL, foreign keys, full sync, Vietnamese collation 'vi'."""
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 15, "check_same_thread": False})
+    """An engine on one SQLite file: WAL, foreign keys, full sync, Vietnamese collation 'vi'.
+
+    Transactions of connections carrying WRITE start with BEGIN IMMEDIATE: the write lock is taken (and
+    waited for, up to BUSY_TIMEOUT_S) at the start, so two writers queue instead of one failing on its first
+    write ("database is locked" cannot be retried inside a deferred transaction that has read). Readers stay
+    deferred and, under WAL, never wait.
+    """
+    engine = create_engine(f"sqlite:///{path}",
+                           connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _rec: Any) -> None:
@@ -29,13 +41,13 @@ def make_engine(path: Path | str) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         # FULL: a committed record survives a power cut, which matters more here than write speed.
         cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         cur.close()
         dbapi_conn.create_collation("vi", sql_collate)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_write") else "BEGIN")
 
     return engine
 

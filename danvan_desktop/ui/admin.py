@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from danvan_desktop.domain.vocab import ROLE, UNIT_LEVEL
 from danvan_desktop.services.accounts import AccountInfo, add_account, list_accounts, update_account
+from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.units import LEVEL_RANK, SCHEMES, UnitInfo, add_unit, rename_unit
 from danvan_desktop.ui.i18n import ask, error_text
 from danvan_desktop.ui.models import AccountTableModel
@@ -61,6 +62,8 @@ class ActionDialog(QDialog):
         cancel.clicked.connect(self.reject)
         self.result_value: Any = None
 
+    CHANGES = Changes(units=True, accounts=True)  # what an admin dialog's write may change
+
     def work(self) -> Callable[[], Any] | None:
         """The service call to run, or None after showing why the input is refused."""
         raise NotImplementedError
@@ -72,7 +75,7 @@ class ActionDialog(QDialog):
             return
         self.ok.setEnabled(False)
         self.error.show_message("")
-        self.ctx.runner.run(fn, self._done, self._failed, owner=self, label="Đang lưu…")
+        self.ctx.runner.write(fn, self._done, self._failed, owner=self, label="Đang lưu…", changes=self.CHANGES)
 
     def _done(self, value: Any) -> None:
         self.result_value = value
@@ -100,6 +103,8 @@ def _role_combo(current: str = "can_bo") -> QComboBox:
 
 class NewAccountDialog(ActionDialog):
     """Add an account."""
+
+    CHANGES = Changes(accounts=True)
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(ctx, "Thêm tài khoản", "Thêm tài khoản", parent)
@@ -131,6 +136,8 @@ class NewAccountDialog(ActionDialog):
 class EditAccountDialog(ActionDialog):
     """Change an account's name, role, religion grant or status."""
 
+    CHANGES = Changes(accounts=True)
+
     def __init__(self, ctx: Any, account: AccountInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Sửa tài khoản “{account.username}”", "Lưu", parent)
         self.account = account
@@ -157,6 +164,8 @@ class EditAccountDialog(ActionDialog):
 class PasswordDialog(ActionDialog):
     """Set a new password for an account."""
 
+    CHANGES = Changes(accounts=True)
+
     def __init__(self, ctx: Any, account: AccountInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Đặt lại mật khẩu cho “{account.username}”", "Đặt mật khẩu", parent)
         self.account = account
@@ -175,6 +184,8 @@ class PasswordDialog(ActionDialog):
 
 class NewUnitDialog(ActionDialog):
     """Add a unit below another."""
+
+    CHANGES = Changes(units=True)
 
     def __init__(self, ctx: Any, parent_unit: UnitInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Thêm đơn vị trực thuộc “{parent_unit.name}”", "Thêm đơn vị", parent)
@@ -210,6 +221,8 @@ class NewUnitDialog(ActionDialog):
 
 class RenameUnitDialog(ActionDialog):
     """Correct a unit's name."""
+
+    CHANGES = Changes(units=True)
 
     def __init__(self, ctx: Any, unit: UnitInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Đổi tên đơn vị “{unit.name}”", "Đổi tên", parent)
@@ -365,8 +378,8 @@ class AdminPage(QWidget):
 
     def _update(self, a: AccountInfo, **kw: Any) -> None:
         ctx = self.ctx
-        ctx.runner.run(lambda: update_account(ctx.db, ctx.actor, a.username, **kw), lambda _r: self.refresh(),
-                       lambda f: self._refused(f), owner=self, label="Đang lưu…")
+        ctx.runner.write(lambda: update_account(ctx.db, ctx.actor, a.username, **kw), lambda _r: self.refresh(),
+                         lambda f: self._refused(f), owner=self, label="Đang lưu…", changes=Changes(accounts=True))
 
     def _refused(self, f: TaskFailure) -> None:
         from danvan_desktop.ui.i18n import show_failure

@@ -341,6 +341,12 @@ class AuditPage(QWidget):
         self.date_to.changed.connect(self.refresh)
         self.check_button.clicked.connect(self.check)
         self.history_button.clicked.connect(self.open_history)
+        ctx.changed.connect(self._changed)
+
+    def _changed(self, changes: Any) -> None:
+        # A write left an audit entry: show it now if the page is open (opening it refreshes anyway).
+        if changes.audit and self.isVisible():
+            self.refresh()
 
     # -- loading ------------------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.vnformat import fmt_int
 from danvan_desktop.services.backup import BackupInfo, OtherOffice
+from danvan_desktop.services.changes import Changes
 from danvan_desktop.ui.audit_page import RowsTableModel, make_table
 from danvan_desktop.ui.export_dialog import open_folder
 from danvan_desktop.ui.i18n import ask, error_text, inform, show_failure, warn
@@ -212,7 +213,8 @@ class BackupPage(QWidget):
                                 if folder is not None else "Đã dùng lại thư mục sao lưu mặc định.")
             self.refresh()
 
-        ctx.runner.run(work, done, lambda f: show_failure(self, f), owner=self, label="Đang lưu cài đặt…")
+        ctx.runner.write(work, done, lambda f: show_failure(self, f), owner=self, label="Đang lưu cài đặt…",
+                         changes=Changes(settings=True))
 
     def open_backup_folder(self) -> None:
         """Show the backup folder in the file manager."""
@@ -262,8 +264,8 @@ class BackupPage(QWidget):
             return
         ctx = self.ctx
         self._set_running(True, "Đang sao lưu…")
-        ctx.runner.run(lambda: backup_now(ctx.db, ctx.actor), self._backed_up, self._failed, owner=self,
-                       label="Đang sao lưu…")
+        ctx.runner.write(lambda: backup_now(ctx.db, ctx.actor), self._backed_up, self._failed, owner=self,
+                         label="Đang sao lưu…", changes=Changes())
 
     def backup_to_file(self, dest: Path | None = None) -> None:
         """Back up to a file of the user's choice (with progress; recorded in the audit log)."""
@@ -283,8 +285,8 @@ class BackupPage(QWidget):
             return
         ctx, relay, out = self.ctx, self.relay, dest
         self._set_running(True, "Đang sao lưu…")
-        ctx.runner.run(lambda: backup(ctx.db, ctx.actor, out, relay.report), self._backed_up, self._failed,
-                       owner=self, label="Đang sao lưu…")
+        ctx.runner.write(lambda: backup(ctx.db, ctx.actor, out, relay.report), self._backed_up, self._failed,
+                         owner=self, label="Đang sao lưu…", changes=Changes())
 
     def _backed_up(self, info: BackupInfo) -> None:
         self._set_running(False)
@@ -328,8 +330,8 @@ class BackupPage(QWidget):
         ctx, relay = self.ctx, self.relay
         self._restoring = source
         self._set_running(True, "Đang khôi phục… Không tắt máy trong lúc này.")
-        ctx.runner.run(lambda: restore(ctx.db, ctx.actor, source, relay.report, other_office_confirmed=confirmed),
-                       self._restored, self._failed, owner=self, label="Đang khôi phục…")
+        ctx.runner.write(lambda: restore(ctx.db, ctx.actor, source, relay.report, other_office_confirmed=confirmed),
+                         self._restored, self._failed, owner=self, label="Đang khôi phục…")
 
     def _restored(self, result: tuple[Any, BackupInfo]) -> None:
         new_db, safety = result
@@ -379,8 +381,8 @@ class AutomaticBackups(QObject):
         def work() -> BackupInfo | None:
             return auto_backup(db, "hang-ngay") if daily_backup_due(db) else None
 
-        ctx.runner.run(work, self._daily_done, self._daily_failed, owner=self.window,
-                       label="Đang sao lưu tự động hằng ngày…")
+        ctx.runner.write(work, self._daily_done, self._daily_failed, owner=self.window,
+                         label="Đang sao lưu tự động hằng ngày…")
 
     def _daily_done(self, info: BackupInfo | None) -> None:
         self.last = info
@@ -407,8 +409,8 @@ class AutomaticBackups(QObject):
         db = ctx.db
         self.busy = BusyDialog("Đang sao lưu dữ liệu trước khi đóng chương trình…", self.window)
         self.busy.show()
-        ctx.runner.run(lambda: auto_backup(db, "khi-dong"), self._closed, self._close_failed, owner=self.window,
-                       label="Đang sao lưu trước khi đóng…")
+        ctx.runner.write(lambda: auto_backup(db, "khi-dong"), self._closed, self._close_failed, owner=self.window,
+                         label="Đang sao lưu trước khi đóng…")
         return False
 
     def _end(self) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.merge import ConflictInfo, FieldDiff
 from danvan_desktop.ui.i18n import error_text, show_failure
 from danvan_desktop.ui.merge_common import RowsModel, StatusLine, count, fmt_when, make_table, selected_row
@@ -24,6 +26,7 @@ from danvan_desktop.ui.tasks import TaskFailure
 CHOICES = {
     "keep_local": ("Giữ bản tại chỗ", "Đã giữ bản tại chỗ"),
     "take_incoming": ("Lấy bản nhận vào", "Đã lấy bản nhận vào"),
+    "fields": ("Lấy các trường đã chọn từ bản nhận vào", "Đã lấy các trường đã chọn từ bản nhận vào"),
 }
 
 
@@ -105,6 +108,9 @@ class ConflictsPanel(QWidget):
         self.diff_model = FieldDiffModel(self)
         self.diff_view = make_table(self.diff_model, (180, 380))
         self.diff_view.setWordWrap(True)
+        # Several fields can be chosen: taken from the incoming copy, the others kept (field by field).
+        self.diff_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.diff_view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.diff_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         ll.addWidget(self.diff_view, 1)
         row = QHBoxLayout()
@@ -113,8 +119,12 @@ class ConflictsPanel(QWidget):
                                     "trong gói dữ liệu sau)")
         self.take_button = QPushButton(CHOICES["take_incoming"][0])
         self.take_button.setToolTip("Thay bản tại chỗ bằng bản do đơn vị cấp dưới gửi lên")
+        self.fields_button = QPushButton(CHOICES["fields"][0])
+        self.fields_button.setToolTip("Chọn một hay nhiều dòng ở bảng trên (Ctrl+nhấp), lấy các trường đó từ bản "
+                                      "nhận vào và giữ các trường khác của bản tại chỗ")
         row.addWidget(self.keep_button)
         row.addWidget(self.take_button)
+        row.addWidget(self.fields_button)
         row.addStretch(1)
         ll.addLayout(row)
         split.addWidget(lower)
@@ -126,6 +136,7 @@ class ConflictsPanel(QWidget):
         lay.addWidget(self.status)
         self.keep_button.clicked.connect(lambda: self.resolve("keep_local"))
         self.take_button.clicked.connect(lambda: self.resolve("take_incoming"))
+        self.fields_button.clicked.connect(lambda: self.resolve("fields"))
         self.view.selectionModel().selectionChanged.connect(lambda *_a: self._show_selected())
         self._show_selected()
 
@@ -187,9 +198,16 @@ class ConflictsPanel(QWidget):
         can = self.selected() is not None and not self.running and not self.blocked
         self.keep_button.setEnabled(can)
         self.take_button.setEnabled(can)
+        self.fields_button.setEnabled(can and bool(self.chosen_fields()))
+
+    def chosen_fields(self) -> list[str]:
+        """The keys of the fields selected in the table of differences."""
+        rows = sorted({i.row() for i in self.diff_view.selectionModel().selectedRows()})
+        return [self.diff_model.row(r).key for r in rows if 0 <= r < self.diff_model.rowCount()]
 
     def resolve(self, choice: str) -> None:
         """Decide the selected conflict in the background; the list is read again afterwards."""
+        from danvan_desktop.services.conflict_fields import resolve_conflict_fields
         from danvan_desktop.services.merge import resolve_conflict
 
         c = self.selected()
@@ -197,20 +215,28 @@ class ConflictsPanel(QWidget):
             return
         self._keep_row = selected_row(self.view)
         db, actor, cid = self.ctx.db, self.ctx.actor, c.id
+        fields = self.chosen_fields()
+        if choice == "fields" and not fields:
+            return
         self.running = True
         self._update_buttons()
         self.runningChanged.emit(True)
         self.status.say(f"Đang xử lý xung đột của {c.kind_label.lower()} “{c.title}”…")
-        self.ctx.runner.run(lambda: resolve_conflict(db, actor, cid, choice),
-                            lambda info: self._resolved(choice, info), self._failed, owner=self,
-                            label="Đang xử lý xung đột…")
+        def work() -> Any:
+            if choice == "fields":
+                return resolve_conflict_fields(db, actor, cid, fields)
+            return resolve_conflict(db, actor, cid, choice)
+
+        self.ctx.runner.write(work, lambda result: self._resolved(choice, result), self._failed, owner=self,
+                              label="Đang xử lý xung đột…", changes=Changes(kinds=frozenset({c.kind}), imports=True))
 
     def _stop(self) -> None:
         self.running = False
         self._update_buttons()
         self.runningChanged.emit(False)
 
-    def _resolved(self, choice: str, info: ConflictInfo) -> None:
+    def _resolved(self, choice: str, result: Any) -> None:
+        info: ConflictInfo = result[0] if isinstance(result, tuple) else result
         self._stop()
         self.status.say(f"{CHOICES[choice][1]} cho {info.kind_label.lower()} “{info.title}”.", "ok")
         self.resolved.emit(info.kind)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QObject, Signal
 
 from danvan_desktop.services.actor import Actor
+from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.units import UnitInfo
 from danvan_desktop.store.database import Database
 from danvan_desktop.ui.tasks import TaskRunner
@@ -13,7 +16,10 @@ from danvan_desktop.ui.tasks import TaskRunner
 class AppContext(QObject):
     """The session of one signed-in account; screens get it passed in (no globals)."""
 
-    recordsChanged = Signal(str)  # a kind key, after a save or delete
+    # After every committed write of the window: what it changed (services/changes.py). Screens connect
+    # here and refresh only if the Changes concern them.
+    changed = Signal(object)
+    recordsChanged = Signal(str)  # a kind key whose records changed (derived from `changed`)
     unitsChanged = Signal()  # after the admin changed the unit tree
     databaseReplaced = Signal(object)  # a restore reopened the file: the new Database (the window is rebuilt)
 
@@ -24,6 +30,16 @@ class AppContext(QObject):
         self.actor = actor
         self.runner = runner
         self.units = units
+        # The record this session last saved or deleted: what Ctrl+Z undoes (through its history).
+        self.undo_target: Any = None
+        runner.changed.connect(self._broadcast)
+
+    def _broadcast(self, changes: Changes) -> None:
+        self.changed.emit(changes)
+        for key in sorted(changes.kinds):
+            self.recordsChanged.emit(key)
+        if changes.units:
+            self.reload_units()
 
     @property
     def home(self) -> UnitInfo:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.vnformat import fmt_int
+from danvan_desktop.services.changes import Changes
 from danvan_desktop.ui.i18n import ask, error_text, show_failure
 from danvan_desktop.ui.pages import PeriodPicker
 from danvan_desktop.ui.progress import ProgressRelay
@@ -265,7 +266,9 @@ class ExportDialog(QDialog):
         self.status.setText(label)
         self.result_path = None
         self.open_folder_button.setVisible(False)
-        ctx.runner.run(work, lambda v: self._done(out, v), self._failed, owner=self, label=label)
+        # An export writes the audit log and marks the period sent: a write, in the one lane.
+        ctx.runner.write(work, lambda v: self._done(out, v), self._failed, owner=self, label=label,
+                         changes=Changes(imports=True))
 
     def _set_running(self, on: bool) -> None:
         self.running = on

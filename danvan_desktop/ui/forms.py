@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QComboBox,
     QDialog,
     QFormLayout,
     QFrame,
@@ -18,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -26,10 +30,14 @@ from PySide6.QtWidgets import (
 from danvan_desktop.domain.fields import RecordKind
 from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.validation import ValidationError, check_record
+from danvan_desktop.domain.vnformat import fmt_date
+from danvan_desktop.exchange.drafts import DraftStore
+from danvan_desktop.services.duplicates import possible_duplicates
 from danvan_desktop.services.records import Record, RecordQuery, add_record, delete_record, update_record
 from danvan_desktop.ui.i18n import ask, show_failure
+from danvan_desktop.ui.permissions import edit_denial, edit_refusal, editable_units
 from danvan_desktop.ui.tasks import TaskFailure
-from danvan_desktop.ui.widgets import ErrorLabel, LongTextField, UnitField, make_editor
+from danvan_desktop.ui.widgets import DateField, ErrorLabel, IntField, LongTextField, UnitField, make_editor
 
 UNIT_LABELS = {"religious_site": "Thôn/bản"}
 
@@ -51,9 +59,16 @@ class RecordForm(QDialog):
 
     def __init__(self, ctx: Any, kind_key: str, record: Record | None = None, parent: QWidget | None = None, *,
                  preset: Mapping[str, Any] | None = None, unit_code: str | None = None,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, draft_key: str | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        # What is typed is kept in a draft file a second after each change, until saved or abandoned.
+        self.drafts = DraftStore(ctx.db.path)
+        self.draft_key = draft_key or DraftStore.new_key()
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(1000)
+        self._draft_timer.timeout.connect(self.write_draft)
         self.read_only = read_only
         self.kind = get_kind(kind_key)
         self.record = record
@@ -117,6 +132,11 @@ class RecordForm(QDialog):
         self.problems.setStyleSheet("color: #b00020; font-weight: bold;")
         self.problems.setVisible(False)
         outer.addWidget(self.problems)
+        self.saved_note = QLabel()
+        self.saved_note.setWordWrap(True)
+        self.saved_note.setStyleSheet("color: #1b5e20;")
+        self.saved_note.setVisible(False)
+        outer.addWidget(self.saved_note)
         buttons = QHBoxLayout()
         self.history_button = QPushButton("Lịch sử thay đổi…")
         self.history_button.setAutoDefault(False)
@@ -132,15 +152,22 @@ class RecordForm(QDialog):
         self.cancel_button.setToolTip("Đóng, không lưu (Esc)")
         self.save_button.clicked.connect(lambda: self.save())
         self.cancel_button.clicked.connect(self.reject)
+        self.next_button = QPushButton("Lưu và thêm tiếp")
+        self.next_button.setAutoDefault(False)
+        self.next_button.setToolTip("Lưu rồi nhập ngay bản ghi mới, giữ đơn vị, ngày và hội nghị (Ctrl+Shift+Enter)")
+        self.next_button.clicked.connect(self.save_and_next)
+        self.next_button.setVisible(record is None and not read_only)
+        buttons.addWidget(self.next_button)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.cancel_button)
         outer.addLayout(buttons)
-        order += [self.save_button, self.cancel_button]
+        order += [self.next_button, self.save_button, self.cancel_button]
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
         for ed in self.editors.values():
             if isinstance(ed, LongTextField):
                 ed.submitRequested.connect(lambda: self.save())
+                ed.nextRequested.connect(lambda: self.save_and_next() if self.next_button.isVisible() else self.save())
 
         self._fill(preset or {}, unit_code)
         for key, ed in self.editors.items():
@@ -161,16 +188,22 @@ class RecordForm(QDialog):
     # -- building -----------------------------------------------------------------------------------------
 
     def _add_unit_row(self) -> QWidget:
-        ed = UnitField(self.ctx.units)
+        # Only the units this account may enter records for; a record it may only read shows its own unit.
+        units = self.ctx.units if self.read_only else editable_units(self.ctx) or self.ctx.units
+        ed = UnitField(units)
         self._add_row("unit", UNIT_LABELS.get(self.kind.key, "Đơn vị") + " *", ed)
         return ed
 
     def _add_row(self, key: str, label: str, editor: QWidget, hint: str = "") -> None:
         box = QWidget()
+        # The row takes the form's whole width, so a message under a narrow editor (a drop-down, a date)
+        # wraps across the row instead of being cut to the editor's width.
+        box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         lay = QVBoxLayout(box)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
-        lay.addWidget(editor)
+        narrow = isinstance(editor, QComboBox | QCheckBox | DateField | IntField)
+        lay.addWidget(editor, 0, Qt.AlignmentFlag.AlignLeft if narrow else Qt.AlignmentFlag(0))
         if hint:
             h = QLabel(hint)
             h.setWordWrap(True)
@@ -240,7 +273,23 @@ class RecordForm(QDialog):
         """Whether anything changed since the form opened."""
         return self.raw_values() != self._initial
 
+    def write_draft(self) -> None:
+        """Keep what the form holds now in its draft file (nothing for a read-only or untouched form)."""
+        self._draft_timer.stop()
+        if self.read_only or not self.is_dirty():
+            return
+        rec = self.record
+        self.drafts.save(self.draft_key, self.ctx.actor.username, self.kind.key, rec.id if rec else None,
+                         self.editors["unit"].value(), self.raw_values())
+
+    def discard_draft(self) -> None:
+        """Forget the draft (saved, or abandoned on purpose)."""
+        self._draft_timer.stop()
+        self.drafts.discard(self.draft_key)
+
     def _on_changed(self, key: str) -> None:
+        if not self.read_only:
+            self._draft_timer.start()
         self._touched.add(key)
         self._touched.update(self._partners.get(key, ()))
         self.validate()
@@ -253,9 +302,18 @@ class RecordForm(QDialog):
         except ValidationError as e:
             for fe in e.errors:
                 errors.setdefault(fe.field, fe.message)
+        for key, ed in self.editors.items():
+            problem = ed.problem() if isinstance(ed, DateField) else ""
+            if problem:  # the box's own reason beats "không được để trống"
+                errors[key] = f"{self._label_of(key)}: {problem}"
         self._errors = errors
         self._show_errors()
         return errors
+
+    def _label_of(self, key: str) -> str:
+        if key in self.kind.keys:
+            return self.kind.field(key).label
+        return {"unit": "Đơn vị", "notes": "Ghi chú"}.get(key, key)
 
     def _show_errors(self, extra: Mapping[str, str] | None = None) -> None:
         errors = {**self._errors, **(extra or {})}
@@ -277,14 +335,22 @@ class RecordForm(QDialog):
 
     # -- saving -------------------------------------------------------------------------------------------
 
-    def save(self, after: Callable[[Record], None] | None = None) -> bool:
-        """Save in the background if the values keep the rules; False (and messages shown) otherwise."""
+    def save_and_next(self) -> bool:
+        """Save, then start a new record of the same kind keeping its meeting, unit and date."""
+        return self.save(next_record=True)
+
+    def save(self, after: Callable[[Record], None] | None = None, *, next_record: bool = False) -> bool:
+        """Save in the background if the values keep the rules; False (and messages shown) otherwise.
+
+        A new record is first compared with what is stored (same unit, same day, similar words): a likely
+        duplicate is shown and saving needs a yes.
+        """
         if self.saving or self.read_only:
             return False
         self._attempted = True
         errors = self.validate()
         if errors:
-            first = next(f.key for f in self.kind.fields if f.key in errors)
+            first = next((f.key for f in self.kind.fields if f.key in errors), next(iter(errors)))
             self.editors[first].setFocus()
             return False
         ctx, key, rec = self.ctx, self.kind.key, self.record
@@ -301,9 +367,37 @@ class RecordForm(QDialog):
                 return update_record(ctx.db, ctx.actor, key, rid, values, unit=unit, notes=notes,
                                      expected_revision=revision)
         self._set_saving(True)
-        ctx.runner.run(work, lambda r: self._saved(r, after), self._save_failed, owner=self,
-                       label="Đang lưu…")
+
+        def write() -> None:
+            ctx.runner.write(work, lambda r: self._saved(r, after, next_record), self._save_failed, owner=self,
+                             label=f"Đang lưu {self.kind.label.lower()}…")
+
+        if rec is not None:
+            write()
+            return True
+
+        def found(dups: list[Record]) -> None:
+            if dups and not self._confirm_duplicate(dups):
+                self._set_saving(False)
+                return
+            write()
+
+        ctx.runner.run(lambda: possible_duplicates(ctx.db, ctx.actor, key, unit, values), found,
+                       self._save_failed, owner=self, label="Đang kiểm tra trùng…")
         return True
+
+    def _confirm_duplicate(self, dups: list[Record]) -> bool:
+        k = self.kind
+        lines = []
+        for d in dups[:5]:
+            when = d.values.get(k.event_field) if k.event_field else None
+            day = f"{fmt_date(when)} · " if isinstance(when, dt.date) else ""
+            lines.append(f"• {day}{d.title} ({d.unit_name}, {d.created_by} nhập)")
+        more = f"\n… và {len(dups) - 5} bản ghi khác" if len(dups) > 5 else ""
+        noun = k.label[0].lower() + k.label[1:]
+        return ask(self, f"Có thể {noun} này đã được nhập rồi (cùng đơn vị, cùng ngày, nội dung giống):\n\n"
+                         + "\n".join(lines) + more + "\n\nVẫn lưu thêm bản ghi mới?",
+                   yes="Vẫn lưu", no="Không lưu, xem lại", danger=True)
 
     def _set_saving(self, on: bool) -> None:
         self.saving = on
@@ -314,12 +408,18 @@ class RecordForm(QDialog):
         else:
             self.unsetCursor()
 
-    def _saved(self, rec: Record, after: Callable[[Record], None] | None) -> None:
+    def _saved(self, rec: Record, after: Callable[[Record], None] | None, next_record: bool = False) -> None:
         self._set_saving(False)
-        self.ctx.recordsChanged.emit(self.kind.key)
+        self.discard_draft()
+        self.draft_key = DraftStore.new_key()
+        self.ctx.undo_target = rec
         self.saved.emit(rec)
+        if next_record:
+            self._start_next(rec)
+            return
         if after is not None:
             # Stay open on the stored record (a new meeting goes on to its petitions).
+            self.next_button.setVisible(False)
             self.record = rec
             self._initial = self.raw_values()
             self._refresh_title()
@@ -328,6 +428,28 @@ class RecordForm(QDialog):
             after(rec)
             return
         self.accept()
+
+    def _start_next(self, saved: Record) -> None:
+        """An empty form again, keeping what the next record shares: meeting, unit, date."""
+        keep: dict[str, Any] = {"unit": saved.unit_code}
+        for key in ("meeting_id", self.kind.event_field):
+            if key and key in self.editors:
+                keep[key] = saved.values.get(key)
+        self.record = None
+        self._touched.clear()
+        self._attempted = False
+        for key, ed in self.editors.items():
+            ed.blockSignals(True)
+            ed.set_value(keep.get(key))
+            ed.blockSignals(False)
+        self._initial = self.raw_values()
+        self._refresh_title()
+        self.validate()
+        title = saved.title if len(saved.title) <= 60 else saved.title[:59] + "…"
+        self.saved_note.setText(f"Đã lưu “{title}”. Nhập tiếp bản ghi mới (giữ đơn vị và ngày).")
+        self.saved_note.setVisible(True)
+        first = next(ed for key, ed in self.editors.items() if key not in keep)
+        first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _save_failed(self, failure: TaskFailure) -> None:
         self._set_saving(False)
@@ -342,9 +464,14 @@ class RecordForm(QDialog):
         show_failure(self, failure)
 
     def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        """Ctrl+Enter saves from anywhere in the form (Enter alone presses the default button, Lưu)."""
-        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and e.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.save()
+        """Ctrl+Enter saves from anywhere in the form (Enter alone presses the default button, Lưu);
+        Ctrl+Shift+Enter saves and starts the next record."""
+        mods = e.modifiers()
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and mods & Qt.KeyboardModifier.ControlModifier:
+            if mods & Qt.KeyboardModifier.ShiftModifier and self.next_button.isVisible():
+                self.save_and_next()
+            else:
+                self.save()
             return
         super().keyPressEvent(e)
 
@@ -352,9 +479,11 @@ class RecordForm(QDialog):
         """Esc or Hủy: close, asking first if something was typed."""
         if self.saving:
             return
+        # danger: "Tiếp tục nhập" is the default, so Enter never throws the work away.
         if self.is_dirty() and not ask(self, "Bỏ những gì vừa nhập, không lưu?", yes="Bỏ, không lưu",
-                                       no="Tiếp tục nhập"):
+                                       no="Tiếp tục nhập", danger=True):
             return
+        self.discard_draft()
         super().reject()
 
 
@@ -391,6 +520,7 @@ class PetitionsSection(QGroupBox):
         lay.addWidget(self.view)
         row = QHBoxLayout()
         self.add_button = QPushButton("Thêm ý kiến, kiến nghị")
+        self.add_button.setToolTip("Alt+K")
         self.edit_button = QPushButton("Sửa")
         self.delete_button = QPushButton("Xóa")
         for b in (self.add_button, self.edit_button, self.delete_button):
@@ -399,9 +529,22 @@ class PetitionsSection(QGroupBox):
         row.addStretch(1)
         lay.addLayout(row)
         self.add_button.clicked.connect(self.add_petition)
+        # Alt+K from anywhere in the meeting's form (a button's own mnemonic did not fire from every editor).
+        self.add_shortcut = QShortcut(QKeySequence("Alt+K"), form)
+        self.add_shortcut.activated.connect(self._add_by_key)
         self.edit_button.clicked.connect(self.edit_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.ctx.recordsChanged.connect(self._changed)
+        # Shown, not just enforced: an account that cannot change them sees the buttons disabled and why.
+        self.refusal = edit_denial(self.ctx.actor) or (
+            "Hội nghị này chỉ được xem, nên không thêm, sửa, xóa ý kiến, kiến nghị của nó được." if form.read_only
+            else "")
+        if self.refusal:
+            for b in (self.add_button, self.delete_button):
+                b.setEnabled(False)
+                b.setToolTip(self.refusal)
+            self.edit_button.setText("Xem")
+            self.edit_button.setToolTip("Mở ý kiến, kiến nghị đang chọn để xem (không sửa được)")
 
     def set_meeting(self, meeting: Record | None) -> None:
         """Show the petitions of a stored meeting (None: a meeting not saved yet)."""
@@ -419,6 +562,10 @@ class PetitionsSection(QGroupBox):
         if kind_key == "petition" and self.meeting is not None:
             self.model.reload()
 
+    def _add_by_key(self) -> None:
+        if self.add_button.isEnabled() and not self.form.saving:
+            self.add_petition()
+
     def add_petition(self) -> None:
         """Open a petition form linked to this meeting (saving a new meeting first)."""
         if self.meeting is None:
@@ -435,17 +582,18 @@ class PetitionsSection(QGroupBox):
         return self.model.record(idx.row()) if idx.isValid() else None
 
     def edit_selected(self) -> None:
-        """Open the selected petition's form."""
+        """Open the selected petition's form (read-only when the account may not change it)."""
         rec = self._selected()
         if rec is not None:
-            dlg = RecordForm(self.ctx, "petition", rec, self.form)
+            dlg = RecordForm(self.ctx, "petition", rec, self.form,
+                             read_only=bool(self.refusal) or edit_refusal(self.ctx, rec) is not None)
             dlg.open()
             self.last_dialog = dlg
 
     def delete_selected(self) -> None:
         """Delete the selected petition after asking."""
         rec = self._selected()
-        if rec is not None:
+        if rec is not None and not self.refusal:
             confirm_and_delete(self.ctx, self, rec)
 
 
@@ -460,9 +608,9 @@ def confirm_and_delete(ctx: Any, parent: QWidget, rec: Record,
         return
 
     def finished(r: Record) -> None:
-        ctx.recordsChanged.emit(r.kind)
+        ctx.undo_target = r
         if done is not None:
             done(r)
 
-    ctx.runner.run(lambda: delete_record(ctx.db, ctx.actor, rec.kind, rec.id), finished,
-                   lambda f: show_failure(parent, f), owner=parent, label="Đang xóa…")
+    ctx.runner.write(lambda: delete_record(ctx.db, ctx.actor, rec.kind, rec.id), finished,
+                     lambda f: show_failure(parent, f), owner=parent, label="Đang xóa…")

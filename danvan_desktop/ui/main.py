@@ -98,7 +98,9 @@ class Session:
 
     def show(self, *, daily_backup: bool = True) -> None:
         """Show the window; the daily backup starts in the background once it is on screen."""
-        self.window.show()
+        # Maximised: at 1366×768 a normal window of that size puts the status bar under the task bar.
+        self.window.showMaximized()
+        QTimer.singleShot(0, self.window, self.window.offer_drafts)  # forms left open by a crash
         if daily_backup and self.backups is not None:
             QTimer.singleShot(500, self.backups, self.backups.start_daily)
 

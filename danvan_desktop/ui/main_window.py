@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -22,14 +23,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from danvan_desktop.domain.roles import Action
+from danvan_desktop.domain.kinds import kind as get_kind
+from danvan_desktop.domain.roles import Action, denial_message
 from danvan_desktop.domain.vocab import ROLE
 from danvan_desktop.ui.admin import AdminPage, unit_tree_model
 from danvan_desktop.ui.audit_page import AuditPage
 from danvan_desktop.ui.backup_page import BackupPage
-from danvan_desktop.ui.i18n import inform, show_failure
+from danvan_desktop.ui.i18n import ask, inform, show_failure
 from danvan_desktop.ui.overview import OverviewPage
-from danvan_desktop.ui.pages import FeaturePage, PeriodPicker, RecordListPage, ReligionPage, can_edit
+from danvan_desktop.ui.pages import (
+    FeaturePage,
+    PeriodPicker,
+    RecordListPage,
+    ReligionPage,
+    can_edit,
+    in_scope,
+    period_like,
+)
+from danvan_desktop.ui.permissions import edit_denial
 from danvan_desktop.ui.report_page import ReportPage
 
 NAV = (
@@ -61,7 +72,7 @@ class MainWindow(QMainWindow):
         actor = ctx.actor
         ctx.runner.default_error = lambda f: show_failure(self, f)
         self.setWindowTitle(window_title(ctx.home.name))
-        self.resize(1366, 768)
+        self.resize(1280, 700)  # restored size; the program opens maximised (ui/main.py)
         self.print_handler: Callable[[], None] | None = None
         # Asked before closing: False keeps the window open for now (the closing backup closes it when done).
         self.close_guard: Callable[[], bool] | None = None
@@ -70,6 +81,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         self.stack = QStackedWidget()
         self.overview = OverviewPage(ctx)
+        self.overview.openList.connect(self.open_list)
         self._add_page("overview", self.overview)
         for key in ("meeting", "petition", "monitoring"):
             self._add_page(key, RecordListPage(ctx, key))
@@ -183,11 +195,24 @@ class MainWindow(QMainWindow):
         self.print_action = QAction("In", self)
         self.print_action.setShortcut(QKeySequence("Ctrl+P"))
         self.print_action.triggered.connect(self.print_current)
+        self.undo_action = QAction("Hoàn tác", self)
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.undo_action.setToolTip("Hoàn tác lần lưu hoặc xóa bản ghi gần nhất (Ctrl+Z)")
+        self.undo_action.triggered.connect(self.undo_last)
+        self.import_action = QAction("Nhập mẫu Excel…", self)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action.triggered.connect(self.import_template)
+        if actor.can(Action.IMPORT_TEMPLATE):
+            self.import_action.setToolTip("Nhập các bản ghi từ mẫu nhập liệu Excel đã điền (Ctrl+I)")
+        else:
+            self.import_action.setEnabled(False)
+            self.import_action.setToolTip(denial_message(actor.username, actor.role, Action.IMPORT_TEMPLATE))
         self.find_action = QAction("Tìm", self)
         self.find_action.setShortcut(QKeySequence("Ctrl+F"))
         self.find_action.triggered.connect(self.focus_search)
         self.addAction(self.find_action)
-        for a in (self.new_action, self.edit_action, self.delete_action, self.print_action):
+        for a in (self.new_action, self.edit_action, self.delete_action, self.undo_action, self.import_action,
+                  self.print_action):
             tb.addAction(a)
         self.set_print_handler(self.print_report if self.report_view is not None else None)
 
@@ -229,6 +254,43 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(page)
         if hasattr(page, "countChanged"):
             page.countChanged.connect(lambda text, p=page: self._count(p, text))
+        lists = [page.sites, page.checks] if isinstance(page, ReligionPage) else [page]
+        for lp in lists:
+            if isinstance(lp, RecordListPage):
+                lp.revealRequested.connect(lambda rec, lp=lp: self.reveal(lp, rec))
+
+    def open_list(self, kind_key: str, filters: dict[str, Any], overdue: bool = False) -> RecordListPage:
+        """Open a kind's list narrowed by its filter bar (an overview card's click-through)."""
+        if kind_key.startswith("religious_"):
+            assert self.religion is not None
+            self.show_page("religion")
+            lp = self.religion.sites if kind_key == "religious_site" else self.religion.checks
+            self.religion.tabs.setCurrentWidget(lp)
+        else:
+            page = self.show_page(kind_key)
+            assert isinstance(page, RecordListPage)
+            lp = page
+        lp.show_filtered(filters, overdue=overdue)
+        return lp
+
+    def reveal(self, lp: RecordListPage, rec: Any) -> None:
+        """Bring a saved record into view: its period, a unit scope holding it, no search; then select it."""
+        when = rec.values.get(lp.kind.event_field) if lp.kind.event_field else None
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        if not in_scope(self.ctx, rec.unit_code, self.unit_code()):
+            self.unit_tree.blockSignals(True)
+            self.select_unit(None)
+            self.unit_tree.blockSignals(False)
+        if isinstance(when, dt.date):
+            p = self.period_picker.period()
+            if p is None or not p.contains(when):
+                self.period_picker.blockSignals(True)
+                self.period_picker.set_period(period_like(p, when))
+                self.period_picker.blockSignals(False)
+        lp.select_when_loaded(rec.id)
+        self.apply_filters()
 
     def page_key(self) -> str:
         """The key of the open page."""
@@ -265,6 +327,11 @@ class MainWindow(QMainWindow):
         self.delete_action.setEnabled(editable)
         self.edit_action.setEnabled(lp is not None)
         self.edit_action.setText("Sửa" if editable or lp is None else "Xem")
+        # Shown, not just enforced: a disabled action says why.
+        why = edit_denial(self.ctx.actor) if lp is not None else "Mở một danh sách (Hội nghị, Ý kiến…) trước."
+        self.new_action.setToolTip("Thêm bản ghi mới (Ctrl+N)" if editable else f"Không thêm được: {why}")
+        self.delete_action.setToolTip("Xóa bản ghi đang chọn (Delete)" if editable else f"Không xóa được: {why}")
+        self.undo_action.setEnabled(can_edit(self.ctx.actor))
         page: Any = self.stack.currentWidget()
         self.count_label.setText(page.count_text() if hasattr(page, "count_text") else "")
 
@@ -342,6 +409,66 @@ class MainWindow(QMainWindow):
                 inform(self, "Hãy chọn một dòng trong danh sách trước.")
                 return
             lp.delete_selected()
+
+    def import_template(self) -> QWidget:
+        """Ctrl+I: the template import dialog."""
+        from danvan_desktop.ui.template_import import TemplateImportDialog
+
+        dlg = TemplateImportDialog(self.ctx, self)
+        dlg.open()
+        self.import_dialog = dlg
+        return dlg
+
+    def offer_drafts(self) -> list[Any]:
+        """After a crash: offer to reopen the forms this account was filling; returns the forms opened."""
+        from danvan_desktop.exchange.drafts import DraftStore
+        from danvan_desktop.services.records import get_record
+        from danvan_desktop.ui.forms import RecordForm
+
+        ctx = self.ctx
+        drafts = DraftStore(ctx.db.path).load(ctx.actor.username)
+        if not drafts:
+            return []
+        names = "\n".join(f"• {get_kind(d.kind).label} ({'sửa' if d.record_id else 'thêm mới'}), "
+                          f"lúc {d.saved_at:%H:%M ngày %d/%m/%Y}" for d in drafts[:8])
+        if not ask(self, f"Có {len(drafts)} bản nhập dở chưa lưu từ lần trước (chương trình đã bị tắt khi "
+                         f"đang nhập):\n\n{names}\n\nMở lại để xem và lưu?", yes="Mở lại", no="Để sau"):
+            return []
+        opened = []
+        for d in drafts:
+            try:
+                rec = get_record(ctx.db, ctx.actor, d.kind, d.record_id) if d.record_id else None
+            except Exception:  # noqa: BLE001 - a record gone since: reopen as a new one rather than lose it
+                rec = None
+            form = RecordForm(ctx, d.kind, rec, self, preset=d.values, unit_code=d.unit_code, draft_key=d.key)
+            form.open()
+            opened.append(form)
+        self.restored_drafts = opened
+        return opened
+
+    def undo_last(self) -> None:
+        """Ctrl+Z: undo the last save or delete of this session, after saying what will be undone."""
+        from danvan_desktop.services.undo import undo_last_change
+
+        rec = self.ctx.undo_target
+        if rec is None:
+            inform(self, "Chưa có lần lưu hoặc xóa bản ghi nào để hoàn tác.")
+            return
+        k = get_kind(rec.kind)
+        noun = k.label[0].lower() + k.label[1:]
+        title = rec.title if len(rec.title) <= 80 else rec.title[:79] + "…"
+        what = ("việc xóa" if rec.deleted else "lần lưu gần nhất của") + f" {noun} “{title}”"
+        if not ask(self, f"Hoàn tác {what}?\n\nViệc hoàn tác được ghi vào lịch sử của bản ghi.",
+                   yes="Hoàn tác", no="Không"):
+            return
+        ctx = self.ctx
+        ctx.undo_target = None
+
+        def done(r: Any) -> None:
+            self.statusBar().showMessage(f"Đã hoàn tác {what}.", 10_000)
+
+        ctx.runner.write(lambda: undo_last_change(ctx.db, ctx.actor, rec.kind, rec.id), done,
+                         lambda f: show_failure(self, f), owner=self, label="Đang hoàn tác…")
 
     def set_print_handler(self, handler: Callable[[], None] | None) -> None:
         """Ctrl+P calls this (the reports feature plugs its print preview in here)."""

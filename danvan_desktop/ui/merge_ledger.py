@@ -20,7 +20,7 @@ from danvan_desktop.ui.merge_common import (
     period_label,
     selected_row,
 )
-from danvan_desktop.ui.tasks import TaskFailure
+from danvan_desktop.ui.tasks import TaskFailure, broad_changes
 from danvan_desktop.ui.widgets import hidden_progress_bar
 
 HASH_CHARS = 8
@@ -184,8 +184,8 @@ class ImportLedgerPanel(QWidget):
         db, actor, import_id = self.ctx.db, self.ctx.actor, i.id
         self._set_running(True)
         self.status.say(f"Đang hoàn tác lần tổng hợp tệp “{i.file_name}” (sao lưu trước)…")
-        self.ctx.runner.run(lambda: undo_import(db, actor, import_id), self._undone, self._failed, owner=self,
-                            label="Đang hoàn tác tổng hợp…")
+        self.ctx.runner.write(lambda: undo_import(db, actor, import_id), self._undone, self._failed, owner=self,
+                              label="Đang hoàn tác tổng hợp…", changes=broad_changes(units=True, imports=True))
 
     def _set_running(self, on: bool) -> None:
         self.running = on

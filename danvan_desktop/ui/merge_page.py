@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from danvan_desktop.domain.kinds import KINDS
 from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.roles import Action, denial_message
+from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.merge import REFUSAL_TITLES, ImportResult, MergeCounts, PackagePreview
 from danvan_desktop.ui.completeness_page import CompletenessPanel
 from danvan_desktop.ui.conflicts import ConflictsPanel
@@ -48,7 +48,7 @@ from danvan_desktop.ui.merge_common import (
     show_progress,
 )
 from danvan_desktop.ui.merge_ledger import ImportLedgerPanel
-from danvan_desktop.ui.tasks import TaskFailure
+from danvan_desktop.ui.tasks import TaskFailure, broad_changes
 from danvan_desktop.ui.widgets import hidden_progress_bar
 
 NOT_MERGED = "Không tổng hợp được"
@@ -403,8 +403,9 @@ class PackagesPanel(QWidget):
         db, actor, progress = self.ctx.db, self.ctx.actor, self.progress
         self._verb = "Đang tổng hợp"
         self._set_running(True, "Đang sao lưu dữ liệu trước khi tổng hợp…")
-        self.ctx.runner.run(lambda: apply_packages(db, actor, ok, progress.report), self._applied, self._failed,
-                            owner=self, label="Đang tổng hợp dữ liệu…")
+        self.ctx.runner.write(lambda: apply_packages(db, actor, ok, progress.report), self._applied, self._failed,
+                              owner=self, label="Đang tổng hợp dữ liệu…",
+                              changes=broad_changes(units=True, imports=True))
 
     def _applied(self, results: list[ImportResult]) -> None:
         self.results = results
@@ -464,13 +465,11 @@ class MergeScreen(QWidget):
         writers: list[Any] = [self.ledger]
         if self.packages is not None and self.conflicts is not None:
             writers += [self.packages, self.conflicts]
-            self.packages.merged.connect(self._merged)
             self.conflicts.countChanged.connect(self._conflict_count)
-            self.conflicts.resolved.connect(self._resolved)
         self._writers = writers
         for w in writers:
             w.runningChanged.connect(self._running_changed)
-        self.ledger.undone.connect(self._undone)
+        ctx.changed.connect(self._changed)  # the writer lane's broadcast refreshes the panels
         self.tabs.currentChanged.connect(self._tab_changed)
 
     # -- the window's filters -----------------------------------------------------------------------------
@@ -509,26 +508,11 @@ class MergeScreen(QWidget):
             i = self.tabs.indexOf(self.conflicts)
             self.tabs.setTabText(i, f"Xung đột ({count(n)})" if n else "Xung đột")
 
-    def _records_changed(self, kinds: list[str]) -> None:
-        for k in kinds:
-            self.ctx.recordsChanged.emit(k)
-
-    def _merged(self, results: list[ImportResult]) -> None:
-        assert self.conflicts is not None
-        self.conflicts.refresh()
-        self.ledger.refresh()
-        self.completeness.refresh()
-        kinds = sorted({k for r in results if r.ok for k, c in r.by_kind.items() if c.added or c.replaced})
-        self._records_changed(kinds)
-        if any(r.ok and r.new_units for r in results):
-            self.ctx.reload_units()
-
-    def _resolved(self, kind_key: str) -> None:
-        self.ledger.refresh()  # an import whose record was decided can no longer be undone
-        self._records_changed([kind_key])
-
-    def _undone(self) -> None:
-        if self.conflicts is not None:
+    def _changed(self, changes: Changes) -> None:
+        """After any write of the window (a merge, an undo, a conflict decided, a record saved elsewhere)."""
+        if changes.imports and self.conflicts is not None:
             self.conflicts.refresh()
-        self.completeness.refresh()
-        self._records_changed([k.key for k in KINDS])
+        if changes.imports:
+            self.ledger.refresh()  # an import whose record was decided can no longer be undone
+        if changes.figures:
+            self.completeness.refresh()

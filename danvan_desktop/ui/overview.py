@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -141,10 +141,18 @@ def _nice_step(peak: int) -> int:
 
 
 class FigureCard(QFrame):
-    """One figure: big number, what it counts, and the comparison with the same period last year."""
+    """One figure: big number, what it counts, and the comparison with the same period last year.
+
+    A click (or Enter when it has the focus) opens the list behind the figure.
+    """
+
+    clicked = Signal()
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.setToolTip("Nhấn để xem danh sách")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setStyleSheet("FigureCard { background: #f7f9fc; border: 1px solid #d5dde8; border-radius: 6px; }")
         lay = QVBoxLayout(self)
@@ -161,6 +169,19 @@ class FigureCard(QFrame):
         lay.addWidget(self.title)
         lay.addWidget(self.value)
         lay.addWidget(self.compare)
+
+    def mouseReleaseEvent(self, e: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """A left click opens the list."""
+        if e.button() == Qt.MouseButton.LeftButton and self.rect().contains(e.position().toPoint()):
+            self.clicked.emit()
+        super().mouseReleaseEvent(e)
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Enter or Space opens the list."""
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit()
+            return
+        super().keyPressEvent(e)
 
     def set_figures(self, current: int, previous: int | None, extra: str = "", *, up_is_bad: bool = False,
                     comparable: bool = True) -> None:
@@ -182,12 +203,25 @@ class FigureCard(QFrame):
         self.compare.setText("<br>".join(parts))
 
 
+# Each card opens this list: record kind, filter bar values, overdue only.
+CARD_LISTS: dict[str, tuple[str, dict[str, str], bool]] = {
+    "meetings": ("meeting", {}, False), "petitions": ("petition", {}, False), "overdue": ("petition", {}, True),
+    "monitoring": ("monitoring", {}, False), "models": ("model", {}, False),
+    "recognized": ("model", {"status": "cong_nhan"}, False), "checks": ("religious_check", {}, False),
+    "sites": ("religious_site", {}, False),
+}
+
+
 class OverviewPage(QWidget):
-    """The first screen: figures, what waits, a chart; refreshed when the unit or period changes."""
+    """The first screen: figures, what waits, a chart; refreshed when the unit or period changes, and after
+    every write whose Changes touch the figures."""
+
+    openList = Signal(str, object, bool)  # kind key, filters, overdue only
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        ctx.changed.connect(self._changed)
         self.religion = ctx.actor.can(Action.RELIGION)
         self.data: OverviewData | None = None
         self.is_loaded = False
@@ -213,6 +247,7 @@ class OverviewPage(QWidget):
         per_row = 4
         for i, (key, title) in enumerate(specs):
             card = FigureCard(title)
+            card.clicked.connect(lambda k=key: self.openList.emit(*CARD_LISTS[k]))
             self.cards[key] = card
             grid.addWidget(card, i // per_row, i % per_row)
         lay.addLayout(grid)
@@ -259,6 +294,14 @@ class OverviewPage(QWidget):
             return
         self._scope = (unit_code, period)
         self.refresh()
+
+    def _changed(self, changes: Any) -> None:
+        if not changes.figures:
+            return
+        if self.isVisible():
+            self.refresh()
+        else:
+            self.is_loaded = False  # fetched again when the page is next shown
 
     def refresh(self) -> None:
         """Fetch the figures again in the background."""

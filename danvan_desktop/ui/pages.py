@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -24,13 +25,13 @@ from PySide6.QtWidgets import (
 
 from danvan_desktop.domain.kinds import kind as get_kind
 from danvan_desktop.domain.periods import Period
-from danvan_desktop.domain.roles import Action
-from danvan_desktop.domain.vnformat import fmt_int
-from danvan_desktop.domain.vocab import ROLE
+from danvan_desktop.domain.vnformat import fmt_date, fmt_int
 from danvan_desktop.services.records import Record, RecordQuery
 from danvan_desktop.ui.forms import RecordForm, confirm_and_delete
 from danvan_desktop.ui.i18n import inform
+from danvan_desktop.ui.list_filters import ListFilterBar, NoticeBar
 from danvan_desktop.ui.models import TABLE_MODELS, RecordTableModel
+from danvan_desktop.ui.permissions import can_edit, edit_refusal
 from danvan_desktop.ui.widgets import DateField
 
 NOUNS = {
@@ -43,28 +44,6 @@ NOUNS = {
 }
 
 HEADING_STYLE = "font-size: 15pt; font-weight: bold;"
-
-
-def can_edit(actor: Any) -> bool:
-    """Whether the account may enter and change records at all."""
-    return bool(actor.can(Action.EDIT_OWN) or actor.can(Action.EDIT_SUBTREE))
-
-
-def edit_refusal(ctx: Any, rec: Record) -> str | None:
-    """Why the account may not change this record, or None (the rule of services.records._check_edit).
-
-    Without EDIT_SUBTREE an account changes only the home unit's and its villages' records; at a district
-    the records a commune sent up are read-only for it.
-    """
-    actor = ctx.actor
-    if actor.can(Action.EDIT_SUBTREE) or not actor.can(Action.EDIT_OWN):
-        return None  # all or nothing: can_edit() already answers
-    home = ctx.home
-    unit = next((u for u in ctx.units if u.code == rec.unit_code), None)
-    if rec.unit_code == home.code or (unit is not None and unit.level == "thon" and unit.parent_code == home.code):
-        return None
-    return (f"Tài khoản “{actor.username}” ({ROLE.label(actor.role)}) chỉ được nhập, sửa dữ liệu của “{home.name}” "
-            f"và các thôn, bản trực thuộc; dữ liệu của “{rec.unit_name}” do đơn vị đó gửi lên.")
 
 
 class PeriodPicker(QWidget):
@@ -89,10 +68,11 @@ class PeriodPicker(QWidget):
         self.year.setRange(1990, 2100)
         self.year.setValue(today.year())
         self.from_label = QLabel("từ")
-        self.start = DateField(optional=False)
+        self.start = DateField(optional=False, compact=True)
         self.to_label = QLabel("đến")
-        self.end = DateField(optional=False)
-        self.start.setDate(QDate(today.year(), 1, 1))
+        self.end = DateField(optional=False, compact=True)
+        self.start.set_value(dt.date(today.year(), 1, 1))
+        self.end.set_value(dt.date.today())
         for w in (self.kind, self.part, self.year_label, self.year, self.from_label, self.start, self.to_label,
                   self.end):
             lay.addWidget(w)
@@ -174,8 +154,8 @@ class PeriodPicker(QWidget):
             case "year":
                 return Period.year(y)
             case "range":
-                a, b = self.start.value(), self.end.value()
-                assert a is not None and b is not None
+                a = self.start.value() or dt.date(y, 1, 1)  # a box left half-typed keeps its year's bounds
+                b = self.end.value() or dt.date(y, 12, 31)
                 return Period.range(min(a, b), max(a, b))
         return None
 
@@ -197,10 +177,43 @@ class RecordTableView(QTableView):
         super().keyPressEvent(e)
 
 
+def period_like(p: Period | None, d: dt.date) -> Period:
+    """The period of the same kind as p that holds day d (a year when p is a range or every period)."""
+    kind = p.kind if p is not None else "year"
+    match kind:
+        case "month":
+            return Period.month(d.year, d.month)
+        case "quarter":
+            return Period.quarter(d.year, (d.month - 1) // 3 + 1)
+        case "half":
+            return Period.half(d.year, 1 if d.month <= 6 else 2)
+        case "nine_months" if d.month <= 9:
+            return Period.nine_months(d.year)
+    return Period.year(d.year)
+
+
+def in_scope(ctx: Any, unit_code: str, scope: str | None) -> bool:
+    """Whether a unit lies in the subtree of `scope` (None: the whole office)."""
+    if scope is None:
+        return True
+    parents = {u.code: u.parent_code for u in ctx.units}
+    code: str | None = unit_code
+    while code is not None:
+        if code == scope:
+            return True
+        code = parents.get(code)
+    return False
+
+
 class RecordListPage(QWidget):
-    """The list of one record kind, with its count; double-click or Enter opens the form."""
+    """The list of one record kind, with its count; double-click or Enter opens the form.
+
+    After a save the record is selected; if the filters hide it, a notice says where it went and offers to
+    show it (revealRequested: the window moves its period and unit filters).
+    """
 
     countChanged = Signal(str)
+    revealRequested = Signal(object)  # a Record the window should bring into view
 
     def __init__(self, ctx: Any, kind_key: str, parent: QWidget | None = None, *, heading: bool = True) -> None:
         super().__init__(parent)
@@ -217,6 +230,13 @@ class RecordListPage(QWidget):
         self.info = QLabel()
         self.info.setStyleSheet("color: #444;")
         lay.addWidget(self.info)
+        self.filter_bar = ListFilterBar(self.kind)
+        self.filter_bar.changed.connect(self._bar_changed)
+        lay.addWidget(self.filter_bar)
+        self.notice = NoticeBar()
+        self.notice.actionRequested.connect(self._reveal_hidden)
+        lay.addWidget(self.notice)
+        self._hidden: Record | None = None
         self.model: RecordTableModel = TABLE_MODELS[kind_key](ctx, self)
         self.view = RecordTableView()
         self.view.setModel(self.model)
@@ -261,15 +281,35 @@ class RecordListPage(QWidget):
         if self._filters == (unit_code, period, search) and self.model.is_loaded:
             return
         self._filters = (unit_code, period, search)
+        self._requery()
+
+    def query(self) -> RecordQuery:
+        """What the list shows now: the window's unit, period and search, and this page's filter bar."""
+        unit_code, period, search = self._filters
         q = self.model.query
-        self.model.set_query(RecordQuery(unit_code=unit_code, period=period, search=search, sort=q.sort,
-                                         descending=q.descending))
+        bar = self.filter_bar
+        return RecordQuery(unit_code=unit_code, period=period, search=search, sort=q.sort if q else None,
+                           descending=q.descending if q else False, filters=bar.filters(),
+                           overdue_at=dt.date.today() if bar.overdue_only() else None)
+
+    def _bar_changed(self) -> None:
+        self._requery()
+
+    def _requery(self) -> None:
+        unit_code, period, search = self._filters
+        self.model.set_query(self.query())
         scope = self.ctx.unit_name(unit_code) if unit_code else self.ctx.home.name
         if self.kind.event_field is None:
             when = "mọi thời gian (danh sách không phụ thuộc kỳ báo cáo)"
         else:
             when = period.label_vi if period else "tất cả các kỳ"
-        self.info.setText(f"{scope} · {when}" + (f" · tìm “{search}”" if search else ""))
+        narrowed = self.filter_bar.describe()
+        self.info.setText(f"{scope} · {when}" + (f" · tìm “{search}”" if search else "")
+                          + (f" · {narrowed}" if narrowed else ""))
+
+    def show_filtered(self, filters: dict[str, Any], *, overdue: bool = False) -> None:
+        """Narrow the list by its filter bar (the overview's cards open lists this way)."""
+        self.filter_bar.set_filters(filters, overdue=overdue)
 
     def _records_changed(self, kind_key: str) -> None:
         if kind_key == self.kind_key and self.model.query is not None and self.model.is_loaded:
@@ -279,7 +319,10 @@ class RecordListPage(QWidget):
         self.empty.setVisible(total == 0)
         if total == 0:
             what = NOUNS[self.kind_key]
-            if self._filters[2]:
+            if self.filter_bar.active():
+                self.empty.setText(f"Không có {what} nào khớp bộ lọc ({self.filter_bar.describe()}). "
+                                   "Nhấn “Bỏ lọc” để xem tất cả.")
+            elif self._filters[2]:
                 self.empty.setText(f"Không tìm thấy {what} nào có “{self._filters[2]}”. "
                                    "Hãy thử bớt từ tìm kiếm hoặc chọn kỳ khác.")
             elif self.editable:
@@ -358,16 +401,71 @@ class RecordListPage(QWidget):
         return dlg
 
     def _select_saved(self, rec: Record) -> None:
-        self._pending_select = rec.id
+        """After a save: say so, and select the record; if the list's filters hide it, say where it went."""
+        from danvan_desktop.services.records import list_records
 
-        def select(_total: int) -> None:
-            self.model.totalChanged.disconnect(select)
-            row = self.model.row_of(rec.id)
+        ctx, q = self.ctx, self.query()
+        probe = RecordQuery(unit_code=q.unit_code, period=q.period, search=q.search,
+                            filters={**q.filters, "id": rec.id}, overdue_at=q.overdue_at, limit=1)
+        ctx.runner.run(lambda: list_records(ctx.db, ctx.actor, self.kind_key, probe).total,
+                       lambda n: self._saved_shown(rec, n > 0), owner=self, label="Đang tải danh sách…")
+
+    def _saved_shown(self, rec: Record, shown: bool) -> None:
+        what = NOUNS[self.kind_key]
+        title = rec.title if len(rec.title) <= 80 else rec.title[:79] + "…"
+        when = rec.values.get(self.kind.event_field) if self.kind.event_field else None
+        day = f" ngày {fmt_date(when)}" if isinstance(when, dt.date) else ""
+        head = f"Đã lưu {what} “{title}”{day} ({rec.unit_name})."
+        if shown:
+            self._hidden = None
+            self.notice.say(head)
+            self.select_when_loaded(rec.id)
+            return
+        self._hidden = rec
+        self.notice.say(f"{head} Bản ghi không hiện trong danh sách này vì {self._why_hidden(rec)}.",
+                        "Hiện bản ghi vừa lưu", warning=True)
+
+    def _why_hidden(self, rec: Record) -> str:
+        unit_code, period, search = self._filters
+        when = rec.values.get(self.kind.event_field) if self.kind.event_field else None
+        reasons = []
+        if period is not None and isinstance(when, dt.date) and not period.contains(when):
+            reasons.append(f"ngày của nó nằm ngoài kỳ đang xem ({period.label_vi})")
+        if unit_code and not in_scope(self.ctx, rec.unit_code, unit_code):
+            reasons.append(f"nó thuộc “{rec.unit_name}”, ngoài đơn vị đang chọn ({self.ctx.unit_name(unit_code)})")
+        if search:
+            reasons.append(f"danh sách đang tìm “{search}”")
+        if self.filter_bar.active():
+            reasons.append(f"danh sách đang lọc ({self.filter_bar.describe()})")
+        return "; ".join(reasons) or "bộ lọc của danh sách"
+
+    def _reveal_hidden(self) -> None:
+        if self._hidden is not None:
+            rec = self._hidden
+            self._hidden = None
+            self.notice.hide()
+            self.filter_bar.blockSignals(True)
+            self.filter_bar.clear()
+            self.filter_bar.blockSignals(False)
+            self.revealRequested.emit(rec)
+
+    def select_when_loaded(self, record_id: str) -> None:
+        """Select a record's row as soon as the list shows it (now, or after the reload under way)."""
+        def select(_total: int = 0) -> None:
+            row = self.model.row_of(record_id)
             if row >= 0:
                 self.view.selectRow(row)
                 self.view.scrollTo(self.model.index(row, 0))
 
-        self.model.totalChanged.connect(select)
+        if self.model.is_loaded and self.model.row_of(record_id) >= 0:
+            select()
+            return
+
+        def once(total: int) -> None:
+            self.model.totalChanged.disconnect(once)
+            select(total)
+
+        self.model.totalChanged.connect(once)
 
     def _menu(self, pos: Any) -> None:
         menu = QMenu(self)

@@ -1,4 +1,10 @@
-"""The one background helper: run slow service calls on worker threads, deliver results on the UI thread."""
+"""The one background helper: reads on a small pool, writes in one lane, results delivered on the UI thread.
+
+Like Anki's QueryOp and CollectionOp (qt/aqt/operations/): `run` is for reads and file work that does not
+write the database; `write` queues every database write of the window on ONE worker, in order, and after
+each committed write broadcasts what it changed (`changed`, like operation_did_execute) so every open
+screen refreshes only if the change concerns it.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,8 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QEventLoop, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QWidget
+
+from danvan_desktop.services.changes import Changes
 
 
 @dataclass
@@ -27,6 +35,33 @@ class _Pending:
     on_error: Callable[[TaskFailure], None] | None
     owner: QObject | None
     label: str
+    changes: Changes | None = None  # a write: what to broadcast if its result does not say
+    is_write: bool = False
+
+
+def broad_changes(*, units: bool = False, imports: bool = False, accounts: bool = False,
+                  settings: bool = False) -> Changes:
+    """Every record kind, and whatever else is named: for writes whose result does not say what changed."""
+    from danvan_desktop.domain.kinds import KINDS
+
+    return Changes(kinds=frozenset(k.key for k in KINDS), units=units, imports=imports, accounts=accounts,
+                   settings=settings)
+
+
+def changes_of(result: Any) -> Changes | None:
+    """What a write service's result says it changed: a Changes, one inside a tuple, or a `.changes`."""
+    if isinstance(result, Changes):
+        return result
+    if isinstance(result, tuple):
+        found = [c for c in (changes_of(x) for x in result) if c is not None]
+        if found:
+            out = found[0]
+            for c in found[1:]:
+                out = out | c
+            return out
+        return None
+    attr = getattr(result, "changes", None)
+    return attr if isinstance(attr, Changes) else None
 
 
 class _Relay(QObject):
@@ -63,12 +98,15 @@ class TaskRunner(QObject):
     """
 
     busyChanged = Signal(bool, str)
+    changed = Signal(object)  # a Changes, on the UI thread, after each committed write (before its on_done)
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 2) -> None:
         super().__init__(parent)
         # Plain Python threads, not QRunnable: a Python QRunnable freed while its C++ side still runs has
         # crashed the garbage collector; emitting a signal from a Python thread is safe and queued.
         self._pool = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="danvan")
+        # The writer lane: one thread, so the window's writes never race each other for SQLite's lock.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="danvan-write")
         self._futures: dict[int, Future[None]] = {}
         self._fns: dict[int, Callable[[], Any]] = {}
         self._relay = _Relay(self)
@@ -85,23 +123,48 @@ class TaskRunner(QObject):
         return bool(self._pending)
 
     def busy_text(self) -> str:
-        """The label of the most recent task still running ('' when idle)."""
-        return next(reversed(self._pending.values())).label if self._pending else ""
+        """The label of the most recent task still running ('' when idle); a queued write says what it waits for."""
+        if not self._pending:
+            return ""
+        writes = [p for p in self._pending.values() if p.is_write]
+        if len(writes) > 1:
+            return f"{writes[-1].label.rstrip('…')} (chờ {writes[0].label.rstrip('…').lower()} xong)…"
+        return next(reversed(self._pending.values())).label
 
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[TaskFailure], None] | None = None, *, owner: QObject | None = None,
             label: str = "Đang xử lý…") -> int:
-        """Start fn() in the background; returns a task id."""
+        """Start a read fn() in the background; returns a task id. (Database writes go through write().)"""
+        return self._submit(self._pool, fn, _Pending(on_done, on_error, owner, label))
+
+    def write(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+              on_error: Callable[[TaskFailure], None] | None = None, *, owner: QObject | None = None,
+              label: str = "Đang lưu…", changes: Changes | None = None) -> int:
+        """Queue a database write in the one writer lane; after it commits, `changed` is emitted.
+
+        The broadcast is what the result says it changed (changes_of), else `changes` given here. A write
+        that waits for another (a merge running) shows its label in the busy indicator meanwhile.
+        """
+        return self._submit(self._writer, fn, _Pending(on_done, on_error, owner, label, changes, True))
+
+    @property
+    def writing(self) -> bool:
+        """Whether a write is running or queued."""
+        return any(p.is_write for p in self._pending.values())
+
+    def _submit(self, pool: ThreadPoolExecutor, fn: Callable[[], Any], pending: _Pending) -> int:
         if self._closed:
             return -1
         self._next_id += 1
         tid = self._next_id
         was_busy = self.busy
-        self._pending[tid] = _Pending(on_done, on_error, owner, label)
+        self._pending[tid] = pending
         self._fns[tid] = fn
-        self._futures[tid] = self._pool.submit(_work, tid, self._fns, self._relay)
+        self._futures[tid] = pool.submit(_work, tid, self._fns, self._relay)
         if not was_busy:
-            self.busyChanged.emit(True, label)
+            self.busyChanged.emit(True, pending.label)
+        else:
+            self.busyChanged.emit(True, self.busy_text())
         return tid
 
     @Slot(object)
@@ -113,6 +176,11 @@ class TaskRunner(QObject):
         try:
             if p is None or self._closed:
                 return
+            if ok and p.is_write:
+                # Broadcast even when the asking widget is gone: other screens still show old figures.
+                c = changes_of(payload) or p.changes
+                if c is not None:
+                    self.changed.emit(c)
             if p.owner is not None and not shiboken6.isValid(p.owner):
                 return
             if ok:
@@ -172,6 +240,7 @@ class TaskRunner(QObject):
             f.cancel()  # not started yet: never start
         self.wait_idle(timeout_ms)
         self._pool.shutdown(wait=False)
+        self._writer.shutdown(wait=False)
         self._pending.clear()
         self._futures.clear()
         self._fns.clear()

@@ -6,11 +6,11 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QDate, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QRegularExpressionValidator
+from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator, QWheelEvent
 from PySide6.QtWidgets import (
+    QCalendarWidget,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -20,19 +20,16 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from danvan_desktop.domain.fields import Field, FieldType
-from danvan_desktop.domain.vnformat import fmt_date
+from danvan_desktop.domain.vnformat import fmt_date, parse_date_typed, weekday_vn
 from danvan_desktop.domain.vocab import Vocabulary
 from danvan_desktop.services.units import UnitInfo
 
-# An optional date that is not set sits on this day, shown as an empty box (Qt's "special value").
-EMPTY_DATE = QDate(1899, 12, 31)
-FIRST_DATE = QDate(1900, 1, 1)
-LAST_DATE = QDate(2999, 12, 31)
 INDENT = "    "
 
 
@@ -81,69 +78,137 @@ class ErrorLabel(QLabel):
         self.setVisible(bool(text))
 
 
-class DateField(QDateEdit):
-    """dd/MM/yyyy with a calendar; an optional date can be left empty (Delete empties it)."""
+class DateField(QWidget):
+    """A date typed as people type it (05/03/2025, 5/3/2025, 05032025, 5/3/25) or picked from a calendar.
+
+    One box, so one Tab in and one Tab out (the calendar button takes no focus; Alt+Down or F4 opens it).
+    Beside the box it says what it understood ("Thứ Tư, 05/03/2025"); an impossible date is reported by
+    problem() in Vietnamese, and value() is then None. Leaving the box writes the date as dd/mm/yyyy.
+    `changed` fires when the understood value changes and when the box is left.
+    """
 
     changed = Signal()
 
-    def __init__(self, optional: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, optional: bool, parent: QWidget | None = None, *, compact: bool = False) -> None:
         super().__init__(parent)
         self._optional = optional
-        self.setDisplayFormat("dd/MM/yyyy")
-        self.setCalendarPopup(True)
-        self.setMaximumDate(LAST_DATE)
-        if optional:
-            self.setMinimumDate(EMPTY_DATE)
-            self.setSpecialValueText(" ")
-            self.setDate(EMPTY_DATE)
-            self.setToolTip("Nhập ngày/tháng/năm hoặc chọn trên lịch; nhấn Delete để để trống.")
-        else:
-            self.setMinimumDate(FIRST_DATE)
-            self.setDate(QDate.currentDate())
-            self.setToolTip("Nhập ngày/tháng/năm hoặc chọn trên lịch.")
-        self.dateChanged.connect(lambda _d: self.changed.emit())
+        self._last: tuple[dt.date | None, str] = (None, "")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        self.edit = _DateLineEdit(self)
+        self.edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9/.\- ]{0,12}"), self.edit))
+        self.edit.setPlaceholderText("ngày/tháng/năm")
+        fm = self.edit.fontMetrics()
+        self.edit.setFixedWidth(max(fm.horizontalAdvance("00/00/00000"), fm.horizontalAdvance("ngày/tháng/năm")) + 16)
+        self.button = QToolButton(self)
+        self.button.setText("▾")
+        self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.button.setToolTip("Chọn trên lịch (Alt+↓)")
+        self.button.clicked.connect(self.open_calendar)
+        self.understood = QLabel(self)
+        self.understood.setStyleSheet("color: #555;")
+        self.understood.setVisible(not compact)
+        lay.addWidget(self.edit)
+        lay.addWidget(self.button)
+        lay.addWidget(self.understood, 1)
+        self.setFocusProxy(self.edit)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        tip = "Nhập ngày/tháng/năm, ví dụ 05/03/2025, 5/3/25 hoặc 05032025; hoặc chọn trên lịch (Alt+↓)."
+        self.setToolTip(tip + (" Để trống nếu chưa có." if optional else ""))
+        self.edit.textChanged.connect(self._text_changed)
+        self.edit.editingFinished.connect(self._finished)
+        self.edit.calendarRequested.connect(self.open_calendar)
+        self.popup: QCalendarWidget | None = None
+
+    # -- reading and writing ------------------------------------------------------------------------------
+
+    def text(self) -> str:
+        """What the box holds, as typed."""
+        return self.edit.text()
+
+    def _parse(self) -> tuple[dt.date | None, str]:
+        t = self.edit.text().strip()
+        if not t:
+            return None, ""
+        try:
+            d = parse_date_typed(t)
+        except ValueError as e:
+            return None, str(e)
+        if not 1900 <= d.year <= 2999:
+            return None, f"năm {d.year} không hợp lệ"
+        return d, ""
 
     def is_empty(self) -> bool:
-        """Whether an optional date is left empty."""
-        return self._optional and self.date() == EMPTY_DATE
+        """Whether nothing is typed."""
+        return not self.edit.text().strip()
 
     def value(self) -> dt.date | None:
-        """The date, or None when empty."""
-        return None if self.is_empty() else from_qdate(self.date())
+        """The date understood, or None (empty, unfinished or impossible: see problem())."""
+        return self._parse()[0]
+
+    def problem(self) -> str:
+        """Why the text is not a date ('' when it is one or the box is empty)."""
+        return self._parse()[1]
 
     def set_value(self, v: dt.date | None) -> None:
-        """Show a date (None: empty, or today for a required date)."""
-        if v is None:
-            self.setDate(EMPTY_DATE if self._optional else QDate.currentDate())
-        else:
-            self.setDate(to_qdate(v))
+        """Show a date (None: empty)."""
+        self.edit.setText("" if v is None else fmt_date(v))
+        self._finished()
+
+    def _text_changed(self, _t: str) -> None:
+        d, _p = self._parse()
+        self.understood.setText(f"{weekday_vn(d)}, {fmt_date(d)}" if d is not None else "")
+        if d != self._last[0]:
+            self._last = (d, self._last[1])
+            self.changed.emit()
+
+    def _finished(self) -> None:
+        d, p = self._parse()
+        if d is not None and self.edit.text() != fmt_date(d):
+            self.edit.setText(fmt_date(d))  # show what was understood, in the one written form
+        if (d, p) != self._last:
+            self._last = (d, p)
+        self.changed.emit()
+
+    # -- calendar -----------------------------------------------------------------------------------------
+
+    def open_calendar(self) -> QCalendarWidget:
+        """The calendar under the box, on the date shown (or this month); a click or Enter picks a day."""
+        cal = QCalendarWidget(self)
+        cal.setWindowFlags(Qt.WindowType.Popup)
+        cal.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        cal.setGridVisible(True)
+        cal.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+        d = self.value()
+        cal.setSelectedDate(to_qdate(d) if d is not None else QDate.currentDate())
+        cal.activated.connect(lambda q: self._picked(cal, q))
+        cal.clicked.connect(lambda q: self._picked(cal, q))
+        cal.move(self.edit.mapToGlobal(self.edit.rect().bottomLeft()))
+        cal.show()
+        cal.setFocus()
+        self.popup = cal
+        return cal
+
+    def _picked(self, cal: QCalendarWidget, q: QDate) -> None:
+        self.set_value(from_qdate(q))
+        cal.close()
+        self.popup = None
+        self.edit.setFocus(Qt.FocusReason.PopupFocusReason)
+
+
+class _DateLineEdit(QLineEdit):
+    """The box of a DateField: Alt+Down or F4 asks for the calendar."""
+
+    calendarRequested = Signal()
 
     def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        """Delete/Backspace on a whole optional date empties it; typing into an empty one starts from today."""
-        if self._optional:
-            le = self.lineEdit()
-            whole = le.selectedText() == le.text() or self.is_empty()
-            if e.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and whole:
-                self.setDate(EMPTY_DATE)
-                return
-            if self.is_empty() and e.text().isdigit():
-                self.setDate(QDate.currentDate())
-                self.setCurrentSection(QDateEdit.Section.DaySection)
-                le.setSelection(0, 2)
+        """Alt+Down and F4 open the calendar; other keys type."""
+        alt_down = e.key() == Qt.Key.Key_Down and e.modifiers() & Qt.KeyboardModifier.AltModifier
+        if alt_down or e.key() == Qt.Key.Key_F4:
+            self.calendarRequested.emit()
+            return
         super().keyPressEvent(e)
-        self._calendar_on_today()  # Alt+Down or F4 may have opened the calendar
-
-    def _calendar_on_today(self) -> None:
-        # An empty date opens the calendar on this month, not on 1899. (No event filter here: PySide calls
-        # a Python filter while the widget is being destroyed, which crashes.)
-        if self.is_empty():
-            today = QDate.currentDate()
-            self.calendarWidget().setCurrentPage(today.year(), today.month())
-
-    def mousePressEvent(self, e: QMouseEvent) -> None:  # noqa: N802 - Qt's name
-        """A click on the arrow opens the calendar (on this month when the date is empty)."""
-        super().mousePressEvent(e)
-        self._calendar_on_today()
 
 
 class IntField(QLineEdit):
@@ -192,11 +257,15 @@ class LongTextField(QPlainTextEdit):
 
     changed = Signal()
     submitRequested = Signal()
+    nextRequested = Signal()  # Ctrl+Shift+Enter: save and start the next record
 
     def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        """Enter starts a new line; Ctrl+Enter saves the form."""
+        """Enter starts a new line; Ctrl+Enter saves the form (Ctrl+Shift+Enter: and starts the next)."""
         if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and e.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.submitRequested.emit()
+            if e.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                self.nextRequested.emit()
+            else:
+                self.submitRequested.emit()
             return
         super().keyPressEvent(e)
 
@@ -215,26 +284,46 @@ class LongTextField(QPlainTextEdit):
         self.setPlainText("" if v is None else str(v))
 
 
-class EnumField(QComboBox):
-    """A closed list shown by its Vietnamese labels; an optional one starts empty."""
+class QuietCombo(QComboBox):
+    """A drop-down the mouse wheel cannot change unless it has the focus (the wheel then scrolls the form)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel does not take the focus either
+
+    def wheelEvent(self, e: QWheelEvent) -> None:  # noqa: N802 - Qt's name
+        """Pass the wheel on to the scrolling form unless the person is working in this drop-down."""
+        if self.hasFocus():
+            super().wheelEvent(e)
+        else:
+            e.ignore()
+
+
+CHOOSE = "— Chọn —"
+
+
+class EnumField(QuietCombo):
+    """A closed list shown by its Vietnamese labels; it starts empty, so nothing is chosen by default.
+
+    A required list shows "— Chọn —" until a value is picked, and the form names it if it is left so.
+    """
 
     changed = Signal()
 
     def __init__(self, vocab: Vocabulary, optional: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        if optional:
-            self.addItem("", None)
+        self.addItem("" if optional else CHOOSE, None)
         for key, label in vocab.items:
             self.addItem(label, key)
         self.currentIndexChanged.connect(lambda _i: self.changed.emit())
 
     def value(self) -> str | None:
-        """The chosen key."""
+        """The chosen key (None: nothing chosen)."""
         return self.currentData()
 
     def set_value(self, key: str | None) -> None:
-        """Choose by key (None: the empty item, or the first value)."""
-        i = self.findData(key)
+        """Choose by key (None or unknown: nothing chosen)."""
+        i = self.findData(key) if key is not None else 0
         self.setCurrentIndex(i if i >= 0 else 0)
 
     def select_label(self, label: str) -> None:
@@ -263,7 +352,7 @@ class BoolField(QCheckBox):
         self.setChecked(bool(v))
 
 
-class UnitField(QComboBox):
+class UnitField(QuietCombo):
     """One unit of the office's tree, indented by level."""
 
     changed = Signal()
@@ -361,7 +450,7 @@ class UnitsField(QWidget):
         self.changed.emit()
 
 
-class LinkField(QComboBox):
+class LinkField(QuietCombo):
     """A link to a record of another kind (a petition's meeting, a check's site), newest first."""
 
     changed = Signal()

@@ -74,7 +74,7 @@ class Composer(ComposerView):
         """Run work in the background, one task after another in the order asked.
 
         A save typed before "Phát hành" must land before the issue is composed: this queue keeps the order.
-        It is the one place to switch to the window's writer lane (ui/tasks.py) when that exists.
+        The queue feeds the window's writer lane (ui/tasks.py).
         """
         def failed(f: TaskFailure) -> None:
             self.status.setText(error_text(f.error)[0])
@@ -93,7 +93,9 @@ class Composer(ComposerView):
                 handler(value)
             finally:
                 self._pump()
-        self.ctx.runner.run(fn, lambda v: finish(done, v), lambda f: finish(failed, f), owner=self, label=label)
+        # The window's one writer lane: a save waits for a merge instead of failing; the Changes a report write
+        # returns are broadcast to the other screens.
+        self.ctx.runner.write(fn, lambda v: finish(done, v), lambda f: finish(failed, f), owner=self, label=label)
 
     # -- loading
     def load(self) -> None:
