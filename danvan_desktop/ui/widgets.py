@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QRegularExpressionValidator
@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
 from danvan_desktop.domain.fields import Field, FieldType
 from danvan_desktop.domain.vnformat import fmt_date
 from danvan_desktop.domain.vocab import Vocabulary
-from danvan_desktop.services.units import UnitInfo
+
+if TYPE_CHECKING:  # the sign-in uses these widgets before the data layer is imported
+    from danvan_desktop.services.units import UnitInfo
 
 # An optional date that is not set sits on this day, shown as an empty box (Qt's "special value").
 EMPTY_DATE = QDate(1899, 12, 31)
