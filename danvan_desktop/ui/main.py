@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QWidget
 
 from danvan_desktop.ui.gc_guard import GarbageCollector, shutdown_cleanly
 from danvan_desktop.ui.i18n import APP_TITLE, install_vietnamese, show_failure
@@ -74,18 +74,20 @@ class Opened:
     damaged: bool = False
 
 
-def open_office(path: Path) -> Opened:
-    """Open and check the database, read the office's name, then load the rest of the data layer.
+def open_office(path: Path, locks: list[DatabaseLock]) -> Opened:
+    """Take the file's lock, open and check the database, read the office's name, load the data layer.
 
-    Runs on a worker thread while the sign-in is shown.
+    Runs on a worker thread while the sign-in is shown; the lock is appended to `locks` (the caller's to
+    release).
     """
     import importlib
 
     from danvan_desktop.services.settings import read_setting
     from danvan_desktop.services.units import list_units
     from danvan_desktop.store.errors import DatabaseDamaged
-    from danvan_desktop.ui.startup import open_checked
+    from danvan_desktop.ui.startup import open_checked, take_lock
 
+    locks.append(take_lock(path))
     try:
         db = open_checked(path)
     except DatabaseDamaged:
@@ -99,7 +101,8 @@ def open_office(path: Path) -> Opened:
     return Opened(db, office)
 
 
-def _sign_in_early(runner: TaskRunner, path: Path, frame: QWidget) -> tuple[Database, Actor] | Opened | None:
+def _sign_in_early(runner: TaskRunner, path: Path, frame: QWidget,
+                   locks: list[DatabaseLock]) -> tuple[Database, Actor] | Opened | None:
     """The sign-in shown at once while the database opens behind it.
 
     Returns the signed-in account, None if the person quit, or what was found when the file needs the
@@ -121,7 +124,9 @@ def _sign_in_early(runner: TaskRunner, path: Path, frame: QWidget) -> tuple[Data
         found["error"] = f.error
         login.done(_NEEDS_MORE)
 
-    runner.run(lambda: open_office(path), opened, failed, owner=login, label="Đang mở cơ sở dữ liệu…")
+    # Started from the sign-in's own event loop, once it is on screen: the imports hold Python's GIL.
+    QTimer.singleShot(0, login, lambda: runner.run(lambda: open_office(path, locks), opened, failed, owner=login,
+                                                   label="Đang mở cơ sở dữ liệu…"))
     answer = login.exec()
     return _after_login(login, answer, found)
 
@@ -135,7 +140,7 @@ def _after_login(login: LoginDialog, answer: int, found: dict[str, Opened | Base
     if isinstance(error, BaseException):
         raise error
     result = found.get("opened")
-    if answer == LoginDialog.DialogCode.Accepted and login.actor is not None and login.db is not None:
+    if answer == QDialog.DialogCode.Accepted and login.actor is not None and login.db is not None:
         return login.db, login.actor
     if answer == _NEEDS_MORE and isinstance(result, Opened):
         return result
@@ -151,25 +156,28 @@ def _sign_in(runner: TaskRunner, db_path: Path | None, demo: bool,
     The file's lock (one program per file) is taken first and appended to `locks`; the caller releases it.
     """
     from danvan_desktop.app import DEMO_ADMIN, DEMO_PASSWORD, default_db_path, demo_db_path
-    from danvan_desktop.ui.startup import take_lock
 
     held = locks if locks is not None else []
     if demo:
         from danvan_desktop.app import open_demo
         from danvan_desktop.services.accounts import authenticate
+        from danvan_desktop.ui.startup import take_lock
 
         held.append(take_lock(demo_db_path()))
         demo_db: Database = runner.call(open_demo, label="Đang chuẩn bị dữ liệu mẫu (lần đầu mất một lúc)…")
         return demo_db, runner.call(lambda: authenticate(demo_db, DEMO_ADMIN, DEMO_PASSWORD),
                                     label="Đang đăng nhập…")
     path = (db_path or default_db_path()).expanduser().resolve()
-    held.append(take_lock(path))
     if path.exists() and path.stat().st_size > 0 and frame is not None:
-        early = _sign_in_early(runner, path, frame)
+        early = _sign_in_early(runner, path, frame, held)  # takes the lock behind the sign-in
         if not isinstance(early, Opened):
             return early
         if early.db is not None:
             early.db.close()  # no home unit yet: the set-up below creates the office
+    else:
+        from danvan_desktop.ui.startup import take_lock
+
+        held.append(take_lock(path))
     return _sign_in_in_steps(runner, path)
 
 
