@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from danvan_desktop.domain.fields import Field, FieldType
-from danvan_desktop.domain.vnformat import fmt_date
 from danvan_desktop.domain.vocab import Vocabulary
 
 if TYPE_CHECKING:  # the sign-in uses these widgets before the data layer is imported
@@ -389,6 +388,7 @@ class LinkField(QComboBox):
     def describe(rec: Any) -> str:
         """How a linked record reads in the list: date, title, unit."""
         from danvan_desktop.domain.kinds import kind
+        from danvan_desktop.domain.vnformat import fmt_date  # Babel: not needed by the sign-in, so loaded here
 
         k = kind(rec.kind)
         title = rec.title if len(rec.title) <= 80 else rec.title[:79] + "…"
