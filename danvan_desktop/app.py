@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platformdirs import user_data_dir
 
-from danvan_desktop.store.database import Database, open_database
+if TYPE_CHECKING:  # the window's sign-in reads the paths here before the data layer is imported
+    from danvan_desktop.store.database import Database
 
 APP_NAME = "DanVan"
 DEMO_ADMIN = "admin"
@@ -33,6 +35,7 @@ def demo_db_path() -> Path:
 def open_demo(rebuild: bool = False) -> Database:
     """Open the demo database, generating it the first time (or when asked)."""
     from danvan_desktop.services.demo import build_demo
+    from danvan_desktop.store.database import open_database
 
     path = demo_db_path()
     if rebuild and path.exists():

@@ -205,6 +205,26 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check_figures(args: argparse.Namespace) -> int:
+    """Recompute the kept figures from the records; non-zero exit on any difference (beyond SPEC §8)."""
+    from danvan_desktop.domain.vnformat import fmt_int
+    from danvan_desktop.services.figures_check import check_figures
+
+    db = _open(args)
+    result = check_figures(db, _actor(args, db))
+    years = ", ".join(str(y) for y in result.years_checked) or "không có"
+    if result.ok:
+        print(f"Số liệu tổng hợp khớp với hồ sơ: đã so {fmt_int(result.rows_checked)} dòng của bảng tổng hợp và "
+              f"số liệu các năm {years}.")
+        return EXIT_OK
+    print(f"Số liệu tổng hợp KHÁC với hồ sơ ở {fmt_int(len(result.differences))} chỗ:")
+    for d in result.differences:
+        print(f"  - {d}")
+    print("Số liệu trên màn hình và báo cáo lấy từ bảng tổng hợp nên có thể sai; hãy báo cho người quản trị "
+          "(khôi phục bản sao lưu gần nhất hoặc nâng cấp lại cơ sở dữ liệu).")
+    return EXIT_REFUSED
+
+
 def _day(text: str, option: str) -> dt.date:
     """A YYYY-MM-DD day given on the command line, or a Vietnamese refusal naming the option."""
     try:
@@ -474,6 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", metavar="NGÀY", help="ngày chốt số liệu (NNNN-TT-NN)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_summary)
+
+    s = sub.add_parser("check-figures", help="kiểm tra số liệu tổng hợp bằng cách tính lại từ hồ sơ")
+    s.set_defaults(func=cmd_check_figures)
 
     s = sub.add_parser("completeness", help="đơn vị cấp dưới đã gửi gói dữ liệu hay chưa")
     s.add_argument("--period", required=True, metavar="KỲ")

@@ -121,6 +121,42 @@ def child_lists(db_path: str) -> dict[str, Any]:
     return out
 
 
+def child_program_login(db_path: str) -> dict[str, Any]:
+    """The program as a person starts it (ui.main.run_gui): the frame and the sign-in, then the window.
+
+    Prints LOGIN when the sign-in is on screen, fills it in, and SHOWN/READY when the main window is.
+    """
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([])
+    state: dict[str, bool] = {}
+
+    def poll() -> None:
+        for w in QApplication.topLevelWidgets():
+            name = type(w).__name__
+            if name == "LoginDialog" and w.isVisible() and "login" not in state:
+                state["login"] = True
+                print("LOGIN", flush=True)
+                w.username.setText("admin")  # type: ignore[attr-defined]
+                w.password.setText(os.environ["DANVAN_PASSWORD"])  # type: ignore[attr-defined]
+                w.submit()  # type: ignore[attr-defined]
+            elif name == "MainWindow" and w.isVisible() and "shown" not in state:
+                state["shown"] = True
+                print("SHOWN", flush=True)
+                print("READY", flush=True)
+                w.close()
+                return
+        QTimer.singleShot(2, poll)
+
+    QTimer.singleShot(0, poll)
+    from danvan_desktop.ui.main import run_gui
+
+    run_gui(Path(db_path), demo=False)
+    del app
+    return {"rss_mb": rss_mb()}
+
+
 FLOOR_SQL = """
 SELECT
  (SELECT count(*) FROM meeting WHERE deleted=0 AND date BETWEEN :a AND :b),
@@ -170,6 +206,7 @@ def child_summary(db_path: str) -> dict[str, Any]:
 
 
 CHILDREN = {"empty_window": child_empty_window, "program_window": child_program_window,
+            "program_login": child_program_login,
             "lists": child_lists, "summary": child_summary}
 
 
@@ -179,9 +216,11 @@ def run_child(name: str, *args: str, env: dict[str, str] | None = None) -> dict[
     p = subprocess.Popen([PY, __file__, "--child", name, *args], stdout=subprocess.PIPE, text=True,
                          env={**os.environ, **(env or {})})
     assert p.stdout is not None
-    ready_ms = shown_ms = None
+    ready_ms = shown_ms = login_ms = None
     result: dict[str, Any] = {}
     for line in p.stdout:
+        if line.strip() == "LOGIN" and login_ms is None:
+            login_ms = (time.perf_counter() - t) * 1000
         if line.strip() == "SHOWN" and shown_ms is None:
             shown_ms = (time.perf_counter() - t) * 1000
         if line.strip() == "READY" and ready_ms is None:
@@ -193,6 +232,8 @@ def run_child(name: str, *args: str, env: dict[str, str] | None = None) -> dict[
     if ready_ms is not None:
         result["wall_ms"] = ready_ms
     result["shown_ms"] = shown_ms if shown_ms is not None else ready_ms
+    if login_ms is not None:
+        result["login_ms"] = login_ms
     return result
 
 
@@ -201,8 +242,11 @@ def startup(db_path: Path) -> dict[str, Any]:
     env = {"QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"), "DANVAN_PASSWORD": "matkhau123"}
     floor = min((run_child("empty_window", env=env) for _ in range(3)), key=lambda r: r["wall_ms"])
     prog = min((run_child("program_window", str(db_path), env=env) for _ in range(3)), key=lambda r: r["shown_ms"])
+    login = min((run_child("program_login", str(db_path), env=env) for _ in range(3)), key=lambda r: r["login_ms"])
     return {"floor_ms": floor["wall_ms"], "program_ms": prog["shown_ms"], "ratio": prog["shown_ms"] / floor["wall_ms"],
-            "figures_ms": prog["wall_ms"], "floor_rss_mb": floor["rss_mb"], "program_rss_mb": prog["rss_mb"]}
+            "figures_ms": prog["wall_ms"], "floor_rss_mb": floor["rss_mb"], "program_rss_mb": prog["rss_mb"],
+            "login_ms": login["login_ms"], "login_ratio": login["login_ms"] / floor["wall_ms"],
+            "signed_in_window_ms": login["shown_ms"]}
 
 
 def main() -> None:
@@ -274,12 +318,13 @@ def _machine() -> str:
 
 MISSED_TARGETS = [
     "## Where a target is missed, why, and what it would take", "",
-    "- **Start-up ratio.** The window is on screen and answers clicks in about 0.8–1.1 s (under the 1.5 s "
-    "target), but an empty PySide6 window takes only ~0.11 s, so the ratio is far above 1.5×. The difference is "
-    "importing the data layer (SQLAlchemy ≈ 0.3 s, the services and their dependencies), opening and checking the "
-    "database, and the deliberate Argon2 password check (≈ 0.16 s, a security requirement). Meeting 1.5× would take "
-    "showing the window frame before importing SQLAlchemy (every screen module imports services today) and "
-    "signing in afterwards; for a person the login dialog hides most of it.",
+    "- **Start-up ratio.** The frame and the sign-in now show before the data layer is imported (SQLAlchemy, "
+    "Alembic, openpyxl and reportlab load, and the file's lock is taken, behind the sign-in; "
+    "tests/ui/test_startup.py checks it). Measured on 2026-11-24 (province data at 1/5 scale): 181 ms against "
+    "116 ms for an empty window, 1.56×. What remains is importing the ui modules the sign-in needs "
+    "(ui.dialogs → ui.widgets → Babel, ui.i18n → ui.tasks ≈ 50–60 ms with -X importtime); a sign-in module of "
+    "its own with no Babel would close it. The main window itself still comes after the Argon2 check "
+    "(≈ 0.16 s, on purpose) and the window's construction.",
     "- **The overview's figures** (two periods of the summary, the month chart, overdue petitions, models waiting) "
     "arrive 2–4 s after the window at province scale (500,000 records) on a quiet machine; they load in the "
     "background with a busy indicator and the window stays usable. Splitting them into separate background tasks "
@@ -311,9 +356,15 @@ def write_markdown(r: dict[str, Any], out: Path) -> None:
         f"(empty PySide6 window) | {s['ratio']:.2f}× | < 1.5 s and ≤ 1.5× | "
         f"{'yes' if s['program_ms'] < 1500 and s['ratio'] <= 1.5 else 'no'} |",
         f"| start-up until the overview's figures are shown | {s['figures_ms']:.0f} ms | | | | |",
+        f"| start-up to the window frame and sign-in (what a person sees first) | {s['login_ms']:.0f} ms | "
+        f"{s['floor_ms']:.0f} ms (empty PySide6 window) | {s['login_ratio']:.2f}× | ≤ 1.5× | "
+        f"{'yes' if s['login_ratio'] <= 1.5 else 'no'} |",
+        f"| same, then signed in (Argon2 check) until the main window is shown | {s['signed_in_window_ms']:.0f} ms "
+        "| | | | |",
         f"| province-year summary (one period) | {su['one_period_ms']:.0f} ms | {su['floor_ms']:.0f} ms "
         f"(one SQL query) | {su['ratio']:.2f}× | ≤ 2× | {'yes' if su['ratio'] <= 2 else 'no'} |",
-        f"| same, with the previous-year comparison | {su['with_previous_year_ms']:.0f} ms | | | | |",
+        f"| same, with the previous-year comparison (kept figures) | {su['with_previous_year_ms']:.0f} ms | | | "
+        f"≤ 40 ms | {'yes' if su['with_previous_year_ms'] <= 40 else 'no'} |",
     ]
     for key, label in (("first_page_ms", "list: first page of 250,000 petitions"),
                        ("block_at_end_ms", "list: rows at the end (after the keys)"),

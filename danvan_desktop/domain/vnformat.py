@@ -8,8 +8,6 @@ import unicodedata
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import format_decimal
-
 __all__ = [
     "LOCALE",
     "fmt_int",
@@ -26,6 +24,14 @@ __all__ = [
 ]
 
 LOCALE = "vi_VN"
+
+
+def format_decimal(number: object, format: str, locale: str) -> str:  # noqa: A002 - Babel's own names
+    """Babel's format_decimal, imported on first use: the sign-in's date boxes need this module, not Babel."""
+    from babel.numbers import format_decimal as babel_format
+
+    return babel_format(number, format=format, locale=locale)  # type: ignore[arg-type]
+
 
 # re.ASCII: \d must not accept other scripts' digits (e.g. Arabic-Indic) typed or pasted in.
 _DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, extract, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from danvan_desktop.domain import vocab as V
@@ -19,6 +19,7 @@ from danvan_desktop.domain.vnformat import fmt_date
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.completeness import covered_span
 from danvan_desktop.services.errors import Refused
+from danvan_desktop.services.figures_kept import Scope, kept_activity, kept_figures, subtree_condition, tally_of
 from danvan_desktop.services.overdue import answered_condition, overdue_condition
 from danvan_desktop.services.units import UnitInfo, home, resolve_unit
 from danvan_desktop.store.database import Database
@@ -160,9 +161,13 @@ def _table_figures(s: Session, table: str, date_col: str | None, span: Span | No
     return {None: {k: int(v or 0) for k, v in zip(keys, row, strict=True)}}
 
 
-def _compute(s: Session, scope_root: Unit, period: Period, as_of: dt.date,
-             by_unit: bool) -> dict[int | None, dict[str, int]]:
-    """Every indicator, for the scope as a whole or per unit_id: one scan per record table."""
+def scan_compute(s: Session, scope_root: Unit, period: Period, as_of: dt.date,
+                 by_unit: bool) -> dict[int | None, dict[str, int]]:
+    """Every indicator from the records themselves, for the scope as a whole or per unit_id: one scan per table.
+
+    The reference the kept count tables are checked against (`danvan check-figures`); the summary itself reads
+    the count tables (services/figures_kept.py).
+    """
     home_root = home(s)
     span: Span = (period.start, min(period.end, as_of))
     parts: list[dict[int | None, dict[str, int]]] = []
@@ -276,10 +281,23 @@ def _complete(period: Period, as_of: dt.date, partial: dict[str, int], has_data:
     return Figures(period, {k: partial.get(k, 0) for k in INDICATOR_KEYS}, as_of, has_data)
 
 
-def figures(s: Session, scope_root: Unit, period: Period, as_of: dt.date | None = None) -> Figures:
-    """Compute every indicator for a subtree and period as of a day (default: the period's end)."""
+def _kept_whole(s: Session, scope_root: Unit, period: Period, as_of: dt.date) -> dict[str, int]:
+    scope = Scope((scope_root.id,), subtree_condition(scope_root, home(s)))
+    got = kept_figures(s, scope, (period.start, min(period.end, as_of)), as_of)[scope_root.id]
+    return {k: got.get(k, 0) for k in INDICATOR_KEYS}
+
+
+def figures(s: Session, scope_root: Unit, period: Period, as_of: dt.date | None = None, *,
+            scan: bool = False) -> Figures:
+    """Every indicator for a subtree and period as of a day (default: the period's end).
+
+    Read from the kept count tables; `scan=True` recomputes them from the records (the reference).
+    """
     d = period.end if as_of is None else as_of
-    whole = _compute(s, scope_root, period, d, by_unit=False)[None]
+    if scan:
+        whole = scan_compute(s, scope_root, period, d, by_unit=False)[None]
+    else:
+        whole = _kept_whole(s, scope_root, period, d)
     assert set(whole) == set(INDICATOR_KEYS), set(whole) ^ set(INDICATOR_KEYS)
     has = _has_data(whole, _delivered_spans(s, scope_root), scope_root.path, (period.start, min(period.end, d)))
     return _complete(period, d, whole, has)
@@ -316,7 +334,7 @@ def children_figures(db: Database, actor: Actor, period: Period, unit_code: str 
                      as_of: dt.date | None = None, today: dt.date | None = None) -> list[tuple[UnitInfo, Figures]]:
     """Figures of each unit directly below a unit as of D (for the per-unit table of reports).
 
-    One grouped scan per table for the whole subtree, added up per child: a province of 100 communes costs
+    Each child's own kept rows (they hold its subtree), read together: a province of 100 communes costs
     about what one summary costs, not a hundred of them.
     """
     actor.require(Action.VIEW)
@@ -325,17 +343,15 @@ def children_figures(db: Database, actor: Actor, period: Period, unit_code: str 
     with db.reader() as s:
         u = _scope_unit(s, unit_code)
         kids = sorted(s.scalars(select(Unit).where(Unit.parent_id == u.id)), key=lambda x: sort_key(x.name))
-        per_unit = _compute(s, u, period, d, by_unit=True)
         packages = _delivered_spans(s, u)
         paths = dict(s.execute(select(Unit.id, Unit.path).where(Unit.path.like(u.path + "%"))).all())
+        leaf_to_kid = {uid: c.id for c in kids for uid, path in paths.items() if path.startswith(c.path)}
+        scope = Scope(tuple(c.id for c in kids), subtree_condition(u, home(s)), leaf_to_kid)
         span = (period.start, min(period.end, d))
+        per_kid = kept_figures(s, scope, span, d) if kids else {}
         out = []
         for c in kids:
-            total: dict[str, int] = {}
-            for uid, values in per_unit.items():
-                if uid is not None and paths.get(uid, "").startswith(c.path):
-                    for k, v in values.items():
-                        total[k] = total.get(k, 0) + v
+            total = per_kid.get(c.id, {})
             out.append((UnitInfo(c.code, c.name, c.level, u.code, c.scheme),
                         for_actor(actor, _complete(period, d, total, _has_data(total, packages, c.path, span)))))
         return out
@@ -358,15 +374,7 @@ def month_activity(db: Database, actor: Actor, period: Period, unit_code: str | 
     out: dict[str, list[int]] = {}
     with db.reader() as s:
         u = _scope_unit(s, unit_code)
-        home_root = home(s)
+        scope = Scope((u.id,), subtree_condition(u, home(s)))
         for key, col in ACTIVITY_KINDS:
-            t = RECORD_TABLES[key]
-            c = t.c[col]
-            year, month = extract("year", c), extract("month", c)
-            stmt = (select(year, month, func.count()).select_from(t)
-                    .where(t.c.deleted.is_(False), c >= period.start, c <= min(period.end, d),
-                           *_scope(t, u, home_root))
-                    .group_by(year, month))
-            counts = {(int(y), int(m)): n for y, m, n in s.execute(stmt)}
-            out[key] = [counts.get(ym, 0) for ym in months]
+            out[key] = kept_activity(s, tally_of(key, col), scope, (period.start, min(period.end, d)), months)
     return out

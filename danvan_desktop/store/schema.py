@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -31,7 +32,7 @@ from danvan_desktop.domain.fields import FieldType, RecordKind
 from danvan_desktop.domain.kinds import KINDS
 
 # The schema version packages carry; equals the number of the newest Alembic revision (db/versions).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 HEAD_REVISION = f"{SCHEMA_VERSION:04d}"
 
 NAMING = {
@@ -181,6 +182,63 @@ def _record_table(kind: RecordKind) -> Table:
 
 RECORD_TABLES: dict[str, Table] = {k.key: _record_table(k) for k in KINDS}
 metadata = Base.metadata
+
+
+# ---- kept figures (issue 14): live records counted per unit, month and the values SPEC §4 groups by ---------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A kept count table: the live records of one kind per unit, month of a date, and a few values.
+
+    Every unit on the record's unit path gets the row (a record of a village also counts for its commune,
+    district and province), so any unit's figures are read from its own rows. `only` (SQL over the record's
+    columns, `{r}` standing for the row) narrows which records count; `watch` names the columns it reads.
+    """
+
+    table: str
+    kind: str
+    date: str
+    dims: tuple[str, ...]
+    sums: tuple[str, ...] = ()
+    only: str = ""
+    watch: tuple[str, ...] = ()
+
+
+_ANSWERED_SQL = "('giai_trinh', 'da_giai_quyet')"  # services/overdue.py ANSWERED_STATUSES, as SQL
+TALLIES: tuple[Tally, ...] = (
+    Tally("fig_meeting", "meeting", "date", ("kind", "organizer"), ("participants", "women", "ethnic_minority")),
+    Tally("fig_petition", "petition", "received_date", ("type", "status", "field")),
+    # Kiến nghị not answered, by deadline month: the slow-moving part of the overdue stock (SPEC §4).
+    Tally("fig_petition_open", "petition", "deadline", (),
+          only=f"{{r}}.type = 'kien_nghi' AND {{r}}.status NOT IN {_ANSWERED_SQL}", watch=("type", "status")),
+    Tally("fig_monitoring", "monitoring", "start_date", ("kind", "follow_up", "lead_body")),
+    Tally("fig_religious_check", "religious_check", "date", ("result", "checking_body")),
+    Tally("fig_model", "model", "registered_date", ("registrant_kind", "field", "status")),
+    Tally("fig_model_award", "model", "award_date", ("registrant_kind",),
+          only="{r}.award IS NOT NULL AND {r}.award <> ''", watch=("award",)),
+)
+TALLY_BY_TABLE: dict[str, Tally] = {t.table: t for t in TALLIES}
+
+
+def _tally_table(t: Tally) -> Table:
+    cols: list[Column] = [Column("unit_id", Integer, primary_key=True), Column("month", String(7), primary_key=True)]
+    cols += [Column(d, String(32), primary_key=True) for d in t.dims]  # '' where the record has no value
+    cols += [Column("n", Integer, nullable=False)] + [Column(c, Integer, nullable=False) for c in t.sums]
+    return Table(t.table, Base.metadata, *cols, sqlite_with_rowid=False)
+
+
+TALLY_TABLES: dict[str, Table] = {t.table: _tally_table(t) for t in TALLIES}
+
+# Indexes of the queries that stay on the records (issue 14): the stock of answers given after a day, the
+# edges of a period that cut a month, the award dates, the religious-site registry.
+Index("ix_petition_live_resolved", RECORD_TABLES["petition"].c.deleted, RECORD_TABLES["petition"].c.resolved_date,
+      RECORD_TABLES["petition"].c.status, RECORD_TABLES["petition"].c.type, RECORD_TABLES["petition"].c.received_date,
+      RECORD_TABLES["petition"].c.deadline, RECORD_TABLES["petition"].c.unit_id)
+Index("ix_model_live_award_date", RECORD_TABLES["model"].c.deleted, RECORD_TABLES["model"].c.award_date)
+Index("ix_religious_site_live_registry", RECORD_TABLES["religious_site"].c.deleted,
+      RECORD_TABLES["religious_site"].c.unit_id, RECORD_TABLES["religious_site"].c.registration,
+      RECORD_TABLES["religious_site"].c.followers)
 
 
 # ---- merging packages (SPEC §6): the ledger's package details, what undo needs, conflicts -------------------

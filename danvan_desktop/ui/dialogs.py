@@ -1,8 +1,13 @@
-"""Start-up dialogs: sign-in, and the first-run wizard (home unit from the catalogue, admin account)."""
+"""Start-up dialogs: sign-in, and the first-run wizard (home unit from the catalogue, admin account).
+
+Light to import (PySide6 and domain/ only): the sign-in shows before the data layer is loaded, so the
+services are imported where they are called.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -23,26 +28,33 @@ from PySide6.QtWidgets import (
 )
 
 from danvan_desktop.domain.text import fold
-from danvan_desktop.services.accounts import authenticate
-from danvan_desktop.services.actor import Actor
-from danvan_desktop.services.catalogue import CatalogueUnit, search_catalogue
-from danvan_desktop.services.setup import UnitSpec, init_office
-from danvan_desktop.store.database import Database
 from danvan_desktop.ui.i18n import error_text
 from danvan_desktop.ui.tasks import TaskFailure, TaskRunner
 from danvan_desktop.ui.widgets import ErrorLabel
 
+if TYPE_CHECKING:
+    from danvan_desktop.services.actor import Actor
+    from danvan_desktop.services.catalogue import CatalogueUnit
+    from danvan_desktop.services.setup import UnitSpec
+    from danvan_desktop.store.database import Database
+
 
 class LoginDialog(QDialog):
-    """User name and password; the check runs in the background (it is slow on purpose)."""
+    """User name and password; the check runs in the background (it is slow on purpose).
 
-    def __init__(self, db: Database, runner: TaskRunner, office: str, parent: QWidget | None = None) -> None:
+    It may be shown before the database is open (db None): the person types meanwhile, and a sign-in asked
+    for before `set_database` runs once the database is there.
+    """
+
+    def __init__(self, db: Database | None, runner: TaskRunner, office: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db, self.runner = db, runner
         self.actor: Actor | None = None
+        self._pending: tuple[str, str] | None = None
         self.setWindowTitle("Đăng nhập – Dân vận")
         lay = QVBoxLayout(self)
-        head = QLabel(f"Dân vận – {office}" if office else "Dân vận")
+        self.head = head = QLabel()
+        self.set_office(office)
         head.setStyleSheet("font-size: 14pt; font-weight: bold;")
         head.setWordWrap(True)
         lay.addWidget(head)
@@ -68,16 +80,38 @@ class LoginDialog(QDialog):
         quit_b.clicked.connect(self.reject)
         self.setMinimumWidth(400)
 
+    def set_office(self, office: str) -> None:
+        """The heading: the program and the office's name (known once the database is open)."""
+        self.head.setText(f"Dân vận – {office}" if office else "Dân vận")
+
+    def set_database(self, db: Database, office: str) -> None:
+        """The database is open: name the office, and check a password entered while it was opening."""
+        self.db = db
+        self.set_office(office)
+        if self._pending is not None:
+            user, pw = self._pending
+            self._pending = None
+            self._check(db, user, pw)
+
     def submit(self) -> None:
-        """Check the password in the background."""
+        """Check the password in the background (once the database is open)."""
         user, pw = self.username.text().strip(), self.password.text()
         if not user:
             self.error.show_message("Hãy nhập tên đăng nhập.")
             return
         self.ok.setEnabled(False)
-        self.ok.setText("Đang kiểm tra…")
         self.error.show_message("")
-        self.runner.run(lambda: authenticate(self.db, user, pw), self._done, self._failed, owner=self,
+        if self.db is None:
+            self.ok.setText("Đang mở dữ liệu…")
+            self._pending = (user, pw)
+            return
+        self._check(self.db, user, pw)
+
+    def _check(self, db: Database, user: str, pw: str) -> None:
+        from danvan_desktop.services.accounts import authenticate
+
+        self.ok.setText("Đang kiểm tra…")
+        self.runner.run(lambda: authenticate(db, user, pw), self._done, self._failed, owner=self,
                         label="Đang đăng nhập…")
 
     def _done(self, actor: Actor) -> None:
@@ -188,6 +222,8 @@ class SetupWizard(QDialog):
         self.manual.setEnabled(not cat)
 
     def _search(self) -> None:
+        from danvan_desktop.services.catalogue import search_catalogue
+
         text = self.search.text()
         self.searching = True
 
@@ -210,6 +246,8 @@ class SetupWizard(QDialog):
                         label="Đang tìm trong danh mục…")
 
     def _load_provinces(self) -> None:
+        from danvan_desktop.services.catalogue import search_catalogue
+
         def done(units: list[CatalogueUnit]) -> None:
             for u in units:
                 self.province.addItem(u.name, u)
@@ -218,6 +256,8 @@ class SetupWizard(QDialog):
 
     def chosen_unit(self) -> tuple[UnitSpec, list[UnitSpec]] | None:
         """The home unit and its ancestors (nearest first), or None with a message shown."""
+        from danvan_desktop.services.setup import UnitSpec
+
         if self.from_catalogue.isChecked():
             item = self.results.currentItem()
             if item is None:
@@ -299,6 +339,9 @@ class SetupWizard(QDialog):
         path, user, pw, name = self.path, self.username.text().strip(), self.password.text(), self.full_name.text()
 
         def work() -> tuple[Database, Actor]:
+            from danvan_desktop.services.accounts import authenticate
+            from danvan_desktop.services.setup import init_office
+
             db = init_office(path, home, ancestors, user, pw, name)
             return db, authenticate(db, user, pw)
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-# The setting "backup_dir" cannot be read from a damaged file: look in the default folder beside it.
-from danvan_desktop.services.backup import backup_candidates, default_backup_dir
-from danvan_desktop.store.database import Database
 from danvan_desktop.store.errors import DatabaseDamaged
 from danvan_desktop.store.lock import DatabaseLock
 from danvan_desktop.ui.i18n import APP_TITLE, inform
 from danvan_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:  # the data layer is imported where it is used: the sign-in shows before it is loaded
+    from danvan_desktop.store.database import Database
 
 MAX_CANDIDATES = 12  # each check reads the whole file: enough to skip a few bad ones, bounded on a full stick
 
@@ -34,7 +35,8 @@ def take_lock(path: Path) -> DatabaseLock:
 
 def latest_good_backup(db_path: Path) -> Path | None:
     """The newest candidate that passes services.backup.check_backup_file (None if there is none)."""
-    from danvan_desktop.services.backup import check_backup_file
+    # The setting "backup_dir" cannot be read from a damaged file: look in the default folder beside it.
+    from danvan_desktop.services.backup import backup_candidates, check_backup_file
     from danvan_desktop.services.errors import ServiceError
 
     for p in backup_candidates(db_path)[:MAX_CANDIDATES]:
@@ -52,6 +54,8 @@ def _when(path: Path) -> str:
 
 def recovery_box(db_path: Path, problem: str, candidate: Path | None) -> QMessageBox:
     """The message about a damaged file, with its buttons (built, not shown)."""
+    from danvan_desktop.services.backup import default_backup_dir
+
     text = (f"Tệp dữ liệu “{db_path.name}” bị hỏng, chương trình không mở được.\n\n{problem}\n\n")
     if candidate is not None:
         text += (f"Có bản sao lưu còn tốt lúc {_when(candidate)}:\n{candidate}\n\nKhôi phục từ bản sao lưu này? Những "
@@ -84,31 +88,32 @@ def choose_backup_file(start: Path) -> Path | None:
     return Path(chosen) if chosen else None
 
 
-def _open(runner: TaskRunner, path: Path) -> Database:
+def open_checked(path: Path) -> Database:
     """open_database plus a first read, so damage deeper in the file shows now (as DatabaseDamaged)."""
+    import sqlite3
+
     from danvan_desktop.services.settings import read_setting
     from danvan_desktop.store.database import open_database
 
-    def work() -> Database:
-        db = open_database(path)
-        try:
-            read_setting(db, "home_unit")
-        except Exception as e:
-            db.close()
-            orig = getattr(e, "orig", None)
-            import sqlite3
+    db = open_database(path)
+    try:
+        read_setting(db, "home_unit")
+    except Exception as e:
+        db.close()
+        orig = getattr(e, "orig", None)
+        if isinstance(orig, sqlite3.DatabaseError) and not isinstance(orig, sqlite3.OperationalError):
+            raise DatabaseDamaged(f"Tệp “{path.name}” bị hỏng: {orig}.") from e
+        raise
+    return db
 
-            if isinstance(orig, sqlite3.DatabaseError) and not isinstance(orig, sqlite3.OperationalError):
-                raise DatabaseDamaged(f"Tệp “{path.name}” bị hỏng: {orig}.") from e
-            raise
-        return db
 
-    return runner.call(work, label="Đang mở cơ sở dữ liệu…")
+def _open(runner: TaskRunner, path: Path) -> Database:
+    return runner.call(functools.partial(open_checked, path), label="Đang mở cơ sở dữ liệu…")
 
 
 def open_or_recover(runner: TaskRunner, path: Path, parent: QWidget | None = None) -> Database | None:
     """Open the database; if the file is damaged, offer its latest good backup. None: the user chose to quit."""
-    from danvan_desktop.services.backup import replace_damaged
+    from danvan_desktop.services.backup import default_backup_dir, replace_damaged
     from danvan_desktop.services.errors import ServiceError
 
     try:

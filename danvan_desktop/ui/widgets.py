@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator, QWheelEvent
@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
 from danvan_desktop.domain.fields import Field, FieldType
 from danvan_desktop.domain.vnformat import fmt_date, parse_date_typed, weekday_vn
 from danvan_desktop.domain.vocab import Vocabulary
-from danvan_desktop.services.units import UnitInfo
+
+if TYPE_CHECKING:  # the sign-in uses these widgets before the data layer is imported
+    from danvan_desktop.services.units import UnitInfo
 
 INDENT = "    "
 
@@ -476,6 +478,7 @@ class LinkField(QuietCombo):
     def describe(rec: Any) -> str:
         """How a linked record reads in the list: date, title, unit."""
         from danvan_desktop.domain.kinds import kind
+        from danvan_desktop.domain.vnformat import fmt_date  # Babel: not needed by the sign-in, so loaded here
 
         k = kind(rec.kind)
         title = rec.title if len(rec.title) <= 80 else rec.title[:79] + "…"
