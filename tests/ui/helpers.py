@@ -86,3 +86,16 @@ def fill(qtbot, form, values: dict) -> None:  # noqa: ANN001
             ed.set_value(v)
         else:
             raise AssertionError(type(ed))
+
+
+def open_window(qtbot, ctx: AppContext, *, every_period: bool = False):  # noqa: ANN001, ANN201
+    """The main window shown and idle; every_period: the lists show records of every period."""
+    from danvan_desktop.ui.main_window import MainWindow
+
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    if every_period:
+        w.period_picker.set_period(None)
+    wait_idle(qtbot, ctx)
+    return w

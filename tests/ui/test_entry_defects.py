@@ -11,21 +11,15 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMessageBox
 
 from danvan_desktop.services.records import list_records
-from danvan_desktop.ui.main_window import MainWindow
 from danvan_desktop.ui.widgets import DateField
-from tests.ui.helpers import fill, type_text, wait_idle
+from tests.ui.helpers import fill, open_window, type_text, wait_idle
 
 D = dt.date(2025, 3, 5)
 
 
 @pytest.fixture
 def window(qtbot, ctx):
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.show()
-    w.period_picker.set_period(None)
-    wait_idle(qtbot, ctx)
-    return w
+    return open_window(qtbot, ctx, every_period=True)
 
 
 def new_meeting(window, qtbot=None):

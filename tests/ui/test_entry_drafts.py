@@ -7,16 +7,11 @@ import datetime as dt
 from danvan_desktop.exchange.drafts import DraftStore, drafts_dir
 from danvan_desktop.services.records import add_record, get_record, list_records
 from danvan_desktop.ui.main_window import MainWindow
-from tests.ui.helpers import fill, type_text, wait_idle
+from tests.ui.helpers import fill, open_window, type_text, wait_idle
 
 
 def _window(qtbot, ctx) -> MainWindow:
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.show()
-    w.period_picker.set_period(None)
-    wait_idle(qtbot, ctx)
-    return w
+    return open_window(qtbot, ctx, every_period=True)
 
 
 def test_a_form_left_by_a_crash_is_offered_again_and_saves(qtbot, ctx, monkeypatch):

@@ -12,18 +12,9 @@ from danvan_desktop.domain.periods import Period
 from danvan_desktop.services.actor import SYSTEM
 from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.records import add_record, list_records
-from danvan_desktop.ui.main_window import MainWindow
-from tests.ui.helpers import fill, wait_idle
+from tests.ui.helpers import fill, open_window, wait_idle
 
 THIS_YEAR = dt.date.today().year
-
-
-def open_window(qtbot, ctx) -> MainWindow:
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.show()
-    wait_idle(qtbot, ctx)
-    return w
 
 
 def meeting_values(day: dt.date, title: str = "Đối thoại về đất rừng") -> dict:

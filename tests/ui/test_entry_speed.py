@@ -11,20 +11,14 @@ from PySide6.QtCore import Qt
 from danvan_desktop.domain.duplicates import similar_text
 from danvan_desktop.services.actor import SYSTEM
 from danvan_desktop.services.records import RecordQuery, add_record, list_records
-from danvan_desktop.ui.main_window import MainWindow
-from tests.ui.helpers import fill, type_text, wait_idle
+from tests.ui.helpers import fill, open_window, type_text, wait_idle
 
 D = dt.date(2025, 3, 5)
 
 
 @pytest.fixture
 def window(qtbot, ctx):
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.show()
-    w.period_picker.set_period(None)
-    wait_idle(qtbot, ctx)
-    return w
+    return open_window(qtbot, ctx, every_period=True)
 
 
 @pytest.fixture

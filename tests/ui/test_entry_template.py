@@ -11,7 +11,7 @@ from danvan_desktop.exchange.template import write_template
 from danvan_desktop.services.records import count_by_kind, list_records
 from danvan_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import VAN_THU, make_ctx
-from tests.ui.helpers import wait_idle
+from tests.ui.helpers import open_window, wait_idle
 
 
 def put(ws, row, values):
@@ -20,12 +20,7 @@ def put(ws, row, values):
 
 
 def _window(qtbot, ctx) -> MainWindow:
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.show()
-    w.period_picker.set_period(None)
-    wait_idle(qtbot, ctx)
-    return w
+    return open_window(qtbot, ctx, every_period=True)
 
 
 def _table(dlg) -> list[list[str]]:

@@ -12,21 +12,15 @@ from danvan_desktop.services.errors import Refused
 from danvan_desktop.services.history import check_audit, record_history
 from danvan_desktop.services.records import add_record, get_record, update_record
 from danvan_desktop.services.undo import undo_last_change
-from danvan_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import ADMIN, CAN_BO
-from tests.ui.helpers import fill, wait_idle
+from tests.ui.helpers import fill, open_window, wait_idle
 
 
 @pytest.fixture
 def window(qtbot, ctx, monkeypatch):
     monkeypatch.setattr("danvan_desktop.ui.main_window.ask", lambda *_a, **_k: True)
     monkeypatch.setattr("danvan_desktop.ui.forms.ask", lambda *_a, **_k: True)
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.show()
-    w.period_picker.set_period(None)
-    wait_idle(qtbot, ctx)
-    return w
+    return open_window(qtbot, ctx, every_period=True)
 
 
 def press_ctrl_z(qtbot, window) -> None:

@@ -11,8 +11,7 @@ from danvan_desktop.services.records import add_record
 from danvan_desktop.services.setup import UnitSpec, init_office
 from danvan_desktop.services.signing import own_fingerprint
 from tests.ui.conftest import ADMIN, HOME, PASSWORD, PROVINCE
-from tests.ui.helpers import wait_idle
-from tests.ui.test_window import open_window
+from tests.ui.helpers import open_window, wait_idle
 
 
 def test_the_admin_sees_the_office_fingerprint_and_accepts_a_new_key_after_comparing(qtbot, ctx, tmp_path,

@@ -11,7 +11,6 @@ from danvan_desktop.domain.periods import Period
 from danvan_desktop.services.actor import SYSTEM
 from danvan_desktop.services.records import add_record
 from danvan_desktop.store.schema import RECORD_TABLES, Unit, utcnow
-from danvan_desktop.ui.main_window import MainWindow
 from danvan_desktop.ui.models import (
     PAGE_SIZE,
     TABLE_MODELS,
@@ -19,7 +18,7 @@ from danvan_desktop.ui.models import (
     IndicatorTableModel,
     MeetingTableModel,
 )
-from tests.ui.helpers import type_text, wait_idle
+from tests.ui.helpers import open_window, type_text, wait_idle
 
 TITLES = ["Ăn Tết vui khỏe", "Bảo vệ rừng đầu nguồn", "Đối thoại về đất đai", "Dân vận khéo", "An toàn giao thông",
           "Ấm no bản làng"]
@@ -31,12 +30,7 @@ def meeting(ctx, title: str, day: dt.date, unit: str | None = None):
 
 @pytest.fixture
 def window(qtbot, ctx):
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.show()
-    w.period_picker.set_period(None)
-    wait_idle(qtbot, ctx)
-    return w
+    return open_window(qtbot, ctx, every_period=True)
 
 
 def titles(model) -> list[str]:

@@ -27,15 +27,7 @@ from danvan_desktop.services.units import list_units
 from danvan_desktop.ui.dialogs import LoginDialog, SetupWizard
 from danvan_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import ADMIN, CAN_BO, PASSWORD, VAN_THU, make_ctx
-from tests.ui.helpers import type_text, wait_idle
-
-
-def open_window(qtbot, ctx) -> MainWindow:
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.show()
-    wait_idle(qtbot, ctx)
-    return w
+from tests.ui.helpers import open_window, type_text, wait_idle
 
 
 def nav_labels(w: MainWindow) -> list[str]:
