@@ -23,7 +23,7 @@ from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.backup import check_output
 from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.errors import Refused
-from danvan_desktop.services.reports import IssueInfo, next_issue, record_issue
+from danvan_desktop.services.reports import IssueInfo, compose, next_issue, record_issue
 from danvan_desktop.store.database import Database
 
 FORMATS = ("docx", "pdf")
@@ -90,6 +90,12 @@ def render(doc: ComposedReport, fmt: str) -> bytes:
         render_pdf(pdf_document(doc), buf)
         return buf.getvalue()
     raise Refused(f"Định dạng “{fmt}” không hợp lệ (chọn: {', '.join(FORMATS)}).")
+
+
+def preview_pdf(db: Database, actor: Actor, period: Period, unit_code: str | None = None, *,
+                today: dt.date | None = None) -> bytes:
+    """The composed report as it stands, as PDF, for the print preview (Ctrl+P): nothing is issued."""
+    return render(compose(db, actor, period, unit_code, today=today), "pdf")
 
 
 def issue_report(db: Database, actor: Actor, period: Period, fmt: str, out: Path, unit_code: str | None = None, *,

@@ -276,8 +276,8 @@ class ReportPage(QWidget):
     # -- print preview ------------------------------------------------------------------------------------
 
     def preview(self) -> None:
-        """Ctrl+P: build the report in the background, then open the print preview (any installed printer)."""
-        from danvan_desktop.exchange.report import report_pdf_bytes
+        """Ctrl+P: the composed report (as written in the composer) in the print preview, for any printer."""
+        from danvan_desktop.exchange.report_issue import preview_pdf
 
         if not self.preview_button.isEnabled():
             return  # already being built
@@ -286,7 +286,7 @@ class ReportPage(QWidget):
         title = self.title()
         self.preview_button.setEnabled(False)
         self.status.setText(f"Đang lập {title[0].lower() + title[1:]}…")
-        ctx.runner.run(lambda: report_pdf_bytes(ctx.db, ctx.actor, p, code), lambda data: self._show(data, title),
+        ctx.runner.run(lambda: preview_pdf(ctx.db, ctx.actor, p, code), lambda data: self._show(data, title),
                        self._failed, owner=self, label="Đang lập báo cáo…")
 
     def _show(self, data: bytes, title: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 
 import pypdfium2 as pdfium
@@ -14,6 +15,7 @@ from danvan_desktop.domain.periods import Period
 from danvan_desktop.exchange.package import default_file_name
 from danvan_desktop.exchange.report import report_settings
 from danvan_desktop.services.records import add_record
+from danvan_desktop.services.reports import save_section
 from danvan_desktop.services.settings import read_setting
 from danvan_desktop.ui import export_dialog
 from danvan_desktop.ui.main_window import MainWindow
@@ -110,8 +112,11 @@ def test_progress_from_a_worker_thread_reaches_the_bar_on_the_ui_thread(qtbot):
     qtbot.waitUntil(lambda: bar.value() == 250)
 
 
-def test_ctrl_p_opens_the_print_preview_of_the_window_period(qtbot, ctx):
+def test_ctrl_p_opens_the_print_preview_of_the_window_period(qtbot, ctx, tmp_path):
     some_records(ctx.db)
+    # What the clerk wrote in the composer is what gets printed (the monthly report is the composed report).
+    save_section(ctx.db, ADMIN, Period.month(TODAY.year, TODAY.month), "ton_tai",
+                 own="Một số thôn chưa gửi biên bản họp dân đúng hạn.")
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     w.show()
@@ -126,6 +131,11 @@ def test_ctrl_p_opens_the_print_preview_of_the_window_period(qtbot, ctx):
     assert isinstance(dlg, QPrintPreviewDialog)
     assert dlg.windowTitle() == f"Xem trước khi in – Báo cáo tháng {TODAY.month} năm {TODAY.year} – Xã Bản Bo"
     assert page_count(page.last_pdf) >= 1
+    pdf = tmp_path / "xem-truoc.pdf"
+    pdf.write_bytes(page.last_pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Một số thôn chưa gửi biên bản họp dân đúng hạn." in " ".join(text.split())
+    assert "BÁO CÁO" in text
     dlg.close()
     wait_idle(qtbot, ctx)
 
