@@ -31,7 +31,9 @@ from danvan_desktop.ui.progress import ProgressRelay
 from danvan_desktop.ui.tasks import TaskFailure
 from danvan_desktop.ui.widgets import ErrorLabel, UnitField
 
+# The report formats issue the composed report (SPEC §5.1): the same document the composer shows.
 FORMATS = (("pdf", "Báo cáo (tệp PDF)", ".pdf", "Tệp PDF (*.pdf)"),
+           ("docx", "Báo cáo (tệp Word, sửa được)", ".docx", "Tệp Word (*.docx)"),
            ("xlsx", "Gói dữ liệu gửi cấp trên (tệp Excel)", ".xlsx", "Tệp Excel (*.xlsx)"))
 
 
@@ -63,12 +65,12 @@ def _safe(text: str) -> str:
 
 
 def default_name(fmt: str, unit_code: str, period: Period) -> str:
-    """goi-du-lieu_<unit>_<period>.xlsx (the package module's name) or bao-cao_<unit>_<period>.pdf."""
+    """goi-du-lieu_<unit>_<period>.xlsx (the package module's name) or bao-cao_<unit>_<period>.pdf/.docx."""
     if fmt == "xlsx":
         from danvan_desktop.exchange.package import default_file_name
 
         return default_file_name(unit_code, period)
-    return f"bao-cao_{_safe(unit_code)}_{_safe(period.code)}.pdf"
+    return f"bao-cao_{_safe(unit_code)}_{_safe(period.code)}.{fmt}"
 
 
 def open_folder(folder: Path) -> bool:
@@ -166,7 +168,7 @@ class ExportDialog(QDialog):
     # -- choices ------------------------------------------------------------------------------------------
 
     def fmt(self) -> str:
-        """'pdf' or 'xlsx'."""
+        """'pdf', 'docx' or 'xlsx'."""
         return str(self.format.currentData())
 
     def _spec(self) -> tuple[str, str, str, str]:
@@ -184,9 +186,9 @@ class ExportDialog(QDialog):
 
     def _refresh_name(self) -> None:
         key, _label, _suffix, _filter = self._spec()
-        if key == "pdf":
-            self.note.setText("Báo cáo theo thể thức văn bản đã đặt trong “Cài đặt mẫu báo cáo”, khổ A4, "
-                              "có so sánh với cùng kỳ năm trước.")
+        if key in ("pdf", "docx"):
+            self.note.setText("Phát hành báo cáo đã soạn ở thẻ “Soạn báo cáo” (số, ngày, nội dung và số liệu), theo "
+                              "thể thức văn bản đã đặt, khổ A4; mỗi lần phát hành được lưu lại.")
         else:
             self.note.setText("Gói dữ liệu gồm mọi bản ghi của đơn vị và các đơn vị trực thuộc trong kỳ, để gửi "
                               "cấp trên tổng hợp; mở được bằng Excel hoặc LibreOffice.")
@@ -257,11 +259,11 @@ class ExportDialog(QDialog):
                 return export_package(ctx.db, ctx.actor, period, out, unit_code, progress=relay.report)
             label = "Đang xuất gói dữ liệu…"
         else:
-            from danvan_desktop.exchange.report import export_report
+            from danvan_desktop.exchange.report_issue import issue_report
 
             def work() -> Any:
-                return export_report(ctx.db, ctx.actor, period, out, unit_code)
-            label = "Đang lập báo cáo PDF…"
+                return issue_report(ctx.db, ctx.actor, period, fmt, out, unit_code)
+            label = "Đang phát hành báo cáo…"
         self._set_running(True)
         self.status.setText(label)
         self.result_path = None
@@ -292,8 +294,10 @@ class ExportDialog(QDialog):
             self.status.setText(f"Đã xuất gói dữ liệu ({fmt_int(total)} bản ghi) vào tệp “{out.name}” "
                                 f"trong thư mục “{out.parent}”.")
         else:
-            self.status.setText(f"Đã xuất báo cáo ({fmt_int(int(value))} trang) vào tệp “{out.name}” "
-                                f"trong thư mục “{out.parent}”.")
+            info = value[0]  # (IssueInfo, Changes)
+            self.status.setText(f"Đã phát hành báo cáo (lần {fmt_int(info.issue_no)}) vào tệp “{out.name}” "
+                                f"trong thư mục “{out.parent}”; bản phát hành được lưu trong danh sách "
+                                "“Đã phát hành” của trang soạn báo cáo.")
         self.ok.setText("Xuất lại")
         self.close_button.setDefault(True)
         self.open_folder_button.setVisible(True)
