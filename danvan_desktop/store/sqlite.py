@@ -139,16 +139,16 @@ def _positions(x: str) -> str:
 
 
 def short_grams_sql(x: str) -> str:
-    """SQL giving the distinct one- and two-character pieces of text x without a space, each as the hex of its
-    UTF-8 bytes, space-separated (NULL for an empty text).
+    """SQL giving the one- and two-character pieces of text x without a space, each as the hex of its UTF-8
+    bytes, space-separated (NULL for an empty text).
 
-    Hex makes every piece one plain token to FTS5 whatever it holds ('%', '_', punctuation, any script).
+    Hex makes every piece one plain token to FTS5 whatever it holds ('%', '_', punctuation, any script). One
+    pass over the positions: at each character that is not a space, the character and, unless a space or the
+    end follows, the pair it starts. A piece may repeat; FTS5 keeps a row once per token (detail=none).
     """
-    at = _positions(x)
-    return (f"(SELECT group_concat(g, ' ') FROM ("
-            f"SELECT hex(substr({x}, j.key + 1, 1)) AS g FROM {at} j WHERE substr({x}, j.key + 1, 1) <> ' ' "
-            f"UNION SELECT hex(substr({x}, j.key + 1, 2)) FROM {at} j "
-            f"WHERE j.key + 2 <= length({x}) AND instr(substr({x}, j.key + 1, 2), ' ') = 0))")
+    c1, c2 = f"substr({x}, j.key + 1, 1)", f"substr({x}, j.key + 1, 2)"
+    return (f"(SELECT group_concat(CASE WHEN substr({x}, j.key + 2, 1) IN ('', ' ') THEN hex({c1}) "
+            f"ELSE hex({c1}) || ' ' || hex({c2}) END, ' ') FROM {_positions(x)} j WHERE {c1} <> ' ')")
 
 
 def short_index_install(table: str, fill: bool = True) -> list[str]:
