@@ -98,3 +98,35 @@ def test_ba_finds_ba_with_any_mark_and_edits_follow(district):
     delete_record(district, ADMIN, "petition", gone.id)
     assert "Ba hộ nghèo" not in _contents(district, "ba")
     assert list_records(district, ADMIN, "petition", RecordQuery(search="xy")).total == 0
+
+
+def test_a_database_of_the_previous_schema_gets_the_index_filled(district):
+    from alembic import command
+    from alembic.config import Config
+
+    from danvan_desktop.paths import migrations_path
+    from danvan_desktop.store.database import open_database
+
+    for text in ("Bà con thôn Lao", "Nước sinh hoạt", "Giá 50% phân"):
+        _petition(district, text)
+    path = district.path
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_path()))
+    with district.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")  # the schema just before the short-piece index
+    district.close()
+    with sqlite3.connect(path) as c:
+        assert c.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE '%fts_short%'").fetchone()[0] == 0
+    c.close()
+    db = open_database(path)  # migrates to the head: the index comes back filled from the texts
+    try:
+        assert _contents(db, "ba") == {"Bà con thôn Lao"}
+        assert _contents(db, "0%") == {"Giá 50% phân"}
+        assert _contents(db, "oa") == {"Nước sinh hoạt"}
+        with sqlite3.connect(path) as c:
+            for table in ("meeting", "petition", "monitoring", "religious_site", "religious_check", "model"):
+                c.execute(f"INSERT INTO {table}_fts_short({table}_fts_short) VALUES ('integrity-check')")
+        c.close()
+    finally:
+        db.close()
