@@ -130,3 +130,23 @@ def test_a_database_of_the_previous_schema_gets_the_index_filled(district):
         c.close()
     finally:
         db.close()
+
+
+def test_every_search_through_the_service_finds_what_the_plain_text_holds(district):
+    import random
+
+    from danvan_desktop.domain.text import matches
+
+    rng = random.Random(14)
+    syllables = ["Bà", "bá", "ba", "Đường", "đê", "50%", "a_b", "ủy", "Ý", "kiến", "x", "nghị", "Lao", "ơ", "h/ạ"]
+    for _ in range(30):
+        _petition(district, " ".join(rng.choice(syllables) for _ in range(rng.randint(1, 6))))
+    with sqlite3.connect(district.path) as c:
+        stored = dict(c.execute("SELECT id, search_text FROM petition WHERE deleted = 0"))
+    c.close()
+    for _ in range(150):
+        source = fold(rng.choice(syllables) + " " + rng.choice(syllables))
+        words = [source[i:i + rng.randint(1, 4)].strip() or "a" for i in sorted(rng.sample(range(len(source)), 2))]
+        query = " ".join(words)
+        found = {r.id for r in list_records(district, ADMIN, "petition", RecordQuery(search=query, limit=None)).rows}
+        assert found == {rid for rid, text in stored.items() if matches(query, text)}, query
