@@ -26,7 +26,7 @@ from danvan_desktop.services.overdue import overdue_condition
 from danvan_desktop.services.units import home, in_subtree, own_units, resolve_unit, unit_by_code
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import RECORD_TABLES, Unit, utcnow
-from danvan_desktop.store.sqlite import fts_condition
+from danvan_desktop.store.sqlite import fts_condition, short_condition
 
 ENVELOPE_SORTS = {"unit", "updated_at", "created_at", "revision"}
 
@@ -335,13 +335,9 @@ def _conditions(s: Session, kind: RecordKind, q: RecordQuery) -> list[Any]:
         conds += [col >= q.period.start, col <= q.period.end]
     words = fold(q.search).split()
     # Folded shadow column: "dang uy ban bo" finds "Đảng ủy xã Bản Bo" (LIKE is ASCII-only otherwise);
-    # words of 3+ letters go through its trigram index, shorter ones through LIKE on the candidates.
-    indexed = fts_condition(t, words)
-    if indexed is not None:
-        conds.append(indexed)
-    for word in words:
-        if indexed is None or len(word) < 3:
-            conds.append(t.c.search_text.contains(word, autoescape=True))
+    # words of 3+ letters go through its trigram index, shorter ones through the index of its one- and
+    # two-character pieces; both give exactly the rows of search_text LIKE '%word%'.
+    conds += [c for c in (fts_condition(t, words), short_condition(t, words)) if c is not None]
     if q.overdue_at is not None and kind.key == "petition":
         conds.append(overdue_condition(t, q.overdue_at))
     for key, value in q.filters.items():

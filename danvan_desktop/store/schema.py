@@ -32,7 +32,7 @@ from danvan_desktop.domain.fields import FieldType, RecordKind
 from danvan_desktop.domain.kinds import KINDS
 
 # The schema version packages carry; equals the number of the newest Alembic revision (db/versions).
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 HEAD_REVISION = f"{SCHEMA_VERSION:04d}"
 
 NAMING = {
@@ -177,6 +177,10 @@ def _record_table(kind: RecordKind) -> Table:
         Index(f"ix_{kind.key}_unit_{kind.event_field}", t.c.unit_id, t.c.deleted, t.c[kind.event_field])
     if kind.key == "petition":
         Index("ix_petition_live_deadline_status", t.c.deleted, t.c.deadline, t.c.status)
+        # Every column of the overdue condition (services/overdue.py), deadline first in its order: the count
+        # and the oldest overdue read this index alone.
+        Index("ix_petition_live_overdue", t.c.deleted, t.c.type, t.c.deadline, t.c.status, t.c.resolved_date,
+              t.c.unit_id)
     return t
 
 

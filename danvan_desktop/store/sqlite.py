@@ -133,22 +133,83 @@ def include_name(name: str | None, type_: str, _parents: object) -> bool:
     return not (type_ == "table" and name is not None and "_fts" in name)
 
 
-def fts_condition(table: Any, words: list[str]) -> Any:
-    """rowid IN the trigram index's matches for every word of 3+ characters (None if there is none).
+def _positions(x: str) -> str:
+    """json_each over a JSON array as long as text x: its `key` runs 0..length-1 (no CTE inside triggers)."""
+    return f"json_each('[' || substr(replace(hex(zeroblob(length({x}))), '00', ',0'), 2) || ']')"
 
-    Shorter words cannot use a trigram index; the caller keeps a LIKE for them.
+
+def short_grams_sql(x: str) -> str:
+    """SQL giving the one- and two-character pieces of text x without a space, each as the hex of its UTF-8
+    bytes, space-separated (NULL for an empty text).
+
+    Hex makes every piece one plain token to FTS5 whatever it holds ('%', '_', punctuation, any script). One
+    pass over the positions: at each character that is not a space, the character and, unless a space or the
+    end follows, the pair it starts. A piece may repeat; FTS5 keeps a row once per token (detail=none).
     """
+    c1, c2 = f"substr({x}, j.key + 1, 1)", f"substr({x}, j.key + 1, 2)"
+    return (f"(SELECT group_concat(CASE WHEN substr({x}, j.key + 2, 1) IN ('', ' ') THEN hex({c1}) "
+            f"ELSE hex({c1}) || ' ' || hex({c2}) END, ' ') FROM {_positions(x)} j WHERE {c1} <> ' ')")
+
+
+def short_index_install(table: str, fill: bool = True) -> list[str]:
+    """Statements creating the index of short pieces of one record table's search text, its triggers and
+    (if asked) its filling.
+
+    A word of one or two letters occurs in a text exactly when it is one of the text's one- or two-character
+    pieces, so a match on this index gives the same rows as LIKE '%word%' without reading every text. The
+    table is a contentless FTS5 table holding only row keys (detail=none): about one varint per piece.
+    """
+    fts = f"{table}_fts_short"
+    new, old = short_grams_sql("new.search_text"), short_grams_sql("old.search_text")
+    out = [*short_index_drop(table),
+           f"CREATE VIRTUAL TABLE {fts} USING fts5(g, content='', detail='none')",
+           f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
+           f"INSERT INTO {fts}(rowid, g) VALUES (new.rowid, {new}); END",
+           f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN "
+           f"INSERT INTO {fts}({fts}, rowid, g) VALUES ('delete', old.rowid, {old}); END",
+           f"CREATE TRIGGER {fts}_au AFTER UPDATE OF search_text ON {table} BEGIN "
+           f"INSERT INTO {fts}({fts}, rowid, g) VALUES ('delete', old.rowid, {old}); "
+           f"INSERT INTO {fts}(rowid, g) VALUES (new.rowid, {new}); END"]
+    if fill:
+        out.append(f"INSERT INTO {fts}(rowid, g) SELECT r.rowid, {short_grams_sql('r.search_text')} FROM {table} r")
+    return out
+
+
+def short_index_drop(table: str) -> list[str]:
+    """Statements removing one record table's index of short pieces and its triggers."""
+    fts = f"{table}_fts_short"
+    return [*(f"DROP TRIGGER IF EXISTS {fts}_{s}" for s in ("ai", "ad", "au")), f"DROP TABLE IF EXISTS {fts}"]
+
+
+def _match_rowids(table: Any, fts_name: str, query: str) -> Any:
     from sqlalchemy import literal_column, select, text
     from sqlalchemy import table as sql_table
 
+    matches: Any = select(literal_column("rowid")).select_from(sql_table(fts_name)).where(
+        text(f"{fts_name} MATCH :{fts_name}_q").bindparams(**{f"{fts_name}_q": query}))  # one name per index
+    return literal_column(f"{table.name}.rowid").in_(matches)
+
+
+def fts_condition(table: Any, words: list[str]) -> Any:
+    """rowid IN the trigram index's matches for every word of 3+ characters (None if there is none).
+
+    Shorter words cannot use a trigram index; short_condition answers them.
+    """
     long_words = [w for w in words if len(w) >= 3]
     if not long_words:
         return None
     query = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
-    fts = sql_table(f"{table.name}_fts")
-    matches: Any = select(literal_column("rowid")).select_from(fts).where(
-        text(f"{table.name}_fts MATCH :q").bindparams(q=query))
-    return literal_column(f"{table.name}.rowid").in_(matches)
+    return _match_rowids(table, f"{table.name}_fts", query)
+
+
+def short_condition(table: Any, words: list[str]) -> Any:
+    """rowid IN the short-piece index's matches for every word of one or two characters (None if there is
+    none): the same rows as search_text LIKE '%word%' for each of them."""
+    short = sorted({w for w in words if 0 < len(w) < 3})
+    if not short:
+        return None
+    query = " AND ".join('"' + w.encode("utf-8").hex().upper() + '"' for w in short)
+    return _match_rowids(table, f"{table.name}_fts_short", query)
 
 
 def sqlite3_version() -> str:

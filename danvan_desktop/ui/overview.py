@@ -30,7 +30,7 @@ from danvan_desktop.services.records import Record
 from danvan_desktop.services.summary import Summary
 from danvan_desktop.ui.models import IndicatorTableModel
 from danvan_desktop.ui.pages import HEADING_STYLE
-from danvan_desktop.ui.queries import OverviewData, overview_data
+from danvan_desktop.ui.queries import OverviewData, OverviewLists, overview_chart, overview_figures, overview_lists
 
 NO_COMPARISON = "chưa có số liệu cùng kỳ"
 
@@ -226,6 +226,7 @@ class OverviewPage(QWidget):
         self.data: OverviewData | None = None
         self.is_loaded = False
         self._generation = 0
+        self._parts: dict[str, Any] = {}  # the reads of the current generation that have arrived
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.heading = QLabel("Tổng quan")
@@ -273,6 +274,7 @@ class OverviewPage(QWidget):
         lower.addWidget(self.tabs, 4)
         lay.addLayout(lower, 1)
         self._scope: tuple[str | None, Period | None] | None = None
+        self._shown_scope: tuple[str | None, Period | None] | None = None  # what the chart and lists show
 
     def _small_table(self, headers: tuple[str, ...]) -> QTableWidget:
         t = QTableWidget(0, len(headers))
@@ -319,14 +321,39 @@ class OverviewPage(QWidget):
         self.sub.setText(f"Số liệu {p.label_vi}" + (" (chọn “Tất cả các kỳ” nên hiển thị năm nay)" if whole else "")
                          + ". Đang tải…")
         today = dt.date.today()
-        ctx.runner.run(lambda: overview_data(ctx.db, ctx.actor, p, unit_code, today),
-                       lambda d: self._show(gen, p, d), owner=self, label="Đang tính số liệu tổng quan…")
+        self._parts = {}
+        if self._shown_scope != self._scope:
+            # Another unit or period: the old chart and lists must not stand beside the new cards.
+            self._shown_scope = self._scope
+            self.chart.set_data(f"Hoạt động theo tháng, {p.label_vi} (đang tải…)", p.months(), {})
+            self.overdue.setRowCount(0)
+            self.waiting.setRowCount(0)
+            self.tabs.setTabText(0, "Kiến nghị quá hạn (đang tải…)")
+            self.tabs.setTabText(1, "Mô hình chờ đánh giá (đang tải…)")
+        # Three reads, the cards' first: each part is shown as it arrives (the lists are the slowest).
+        for part, read, label in (("figures", overview_figures, "Đang tính số liệu tổng quan…"),
+                                  ("chart", overview_chart, "Đang vẽ biểu đồ theo tháng…"),
+                                  ("lists", overview_lists, "Đang tải kiến nghị quá hạn, mô hình chờ đánh giá…")):
+            ctx.runner.run(lambda read=read: read(ctx.db, ctx.actor, p, unit_code, today),
+                           lambda d, part=part: self._arrived(gen, p, part, d), owner=self, label=label)
 
-    def _show(self, gen: int, p: Period, d: OverviewData) -> None:
+    def _arrived(self, gen: int, p: Period, part: str, d: Any) -> None:
         if gen != self._generation:
-            return
-        self.data = d
-        summary = d.summary
+            return  # an older scope's answer
+        self._parts[part] = d
+        if part == "figures":
+            self._show_figures(d)
+        elif part == "chart":
+            self.chart.set_data(f"Hoạt động theo tháng, {p.label_vi}", p.months(), d)
+        else:
+            self._show_lists(d)
+        if len(self._parts) == 3:
+            s, lists = self._parts["figures"], self._parts["lists"]
+            self.data = OverviewData(s, p.months(), self._parts["chart"], lists.overdue, lists.overdue_total,
+                                     lists.waiting, lists.waiting_total)
+            self.is_loaded = True
+
+    def _show_figures(self, summary: Summary) -> None:
         cur, prev = summary.current.indicators, summary.previous.indicators
         ok = summary.comparable
         self.sub.setText(_scope_line(summary))
@@ -351,15 +378,15 @@ class OverviewPage(QWidget):
             c["checks"].set_figures(*both("religious_checks.total"), comparable=ok)
             c["sites"].set_figures(cur["religious_sites.total"], None,
                                    extra=f"{fmt_int(cur['religious_sites.followers'])} tín đồ")
-        self.chart.set_data(f"Hoạt động theo tháng, {p.label_vi}", d.months, d.activity)
+        self.indicators.set_figures(cur, prev, religion=self.religion, comparable=ok)
+
+    def _show_lists(self, d: OverviewLists) -> None:
         self._fill(self.overdue, d.overdue, lambda r: (fmt_date(r.values["deadline"]), r.title, r.unit_name,
                                                        PETITION_STATUS.label(str(r.values.get("status")))))
         self._fill(self.waiting, d.waiting, lambda r: (fmt_date(r.values["registered_date"]), r.title, r.unit_name,
                                                        MODEL_STATUS.label(str(r.values.get("status")))))
         self.tabs.setTabText(0, f"Kiến nghị quá hạn ({fmt_int(d.overdue_total)})")
         self.tabs.setTabText(1, f"Mô hình chờ đánh giá ({fmt_int(d.waiting_total)})")
-        self.indicators.set_figures(cur, prev, religion=self.religion, comparable=ok)
-        self.is_loaded = True
 
     @staticmethod
     def _fill(table: QTableWidget, rows: list[Record], cells: Any) -> None:
