@@ -232,13 +232,15 @@ def export_packages(work: Path, packages: int, per_package: int) -> Path:
     return folder
 
 
-def _fresh_district(path: Path) -> None:
+def _fresh_office(path: Path) -> None:
     from danvan_desktop.services.setup import init_office
 
     for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         p.unlink(missing_ok=True)
-    district, province = _offices(path.parent)
-    init_office(path, district, [province], "admin", PASSWORD).close()
+    # The province merges what the district relays: the district signs its communes' packages, an ancestor
+    # office relaying them (SPEC §6), so the province accepts them under the district's key.
+    _district, province = _offices(path.parent)
+    init_office(path, province, [], "admin", PASSWORD).close()
 
 
 def phase_merge(db_path: Path, folder: Path) -> dict[str, Any]:
@@ -268,14 +270,15 @@ def phase_floor(db_path: Path, source: Path) -> dict[str, Any]:
     dst.execute("PRAGMA journal_mode=WAL")
     dst.execute("PRAGMA synchronous=FULL")
     dst.execute("PRAGMA foreign_keys=ON")
-    root_id = dst.execute("SELECT id, path FROM unit WHERE code='105'").fetchone()
-    units = src.execute("SELECT id, code, name, level, scheme, name_folded, created_at FROM unit "
+    root_id = dst.execute("SELECT id, path FROM unit WHERE code='12'").fetchone()
+    units = src.execute("SELECT id, code, name, level, scheme, name_folded, created_at, uid FROM unit "
                         "WHERE level='xa' ORDER BY code").fetchall()
     id_map = {}
     dst.execute("BEGIN")
-    for uid, code, name, level, scheme, folded, created in units:
-        cur = dst.execute("INSERT INTO unit (code, name, level, parent_id, scheme, path, name_folded, created_at) "
-                          "VALUES (?, ?, ?, ?, ?, '', ?, ?)", (code, name, level, root_id[0], scheme, folded, created))
+    for uid, code, name, level, scheme, folded, created, identity in units:
+        cur = dst.execute("INSERT INTO unit (code, name, level, parent_id, scheme, path, name_folded, created_at, uid) "
+                          "VALUES (?, ?, ?, ?, ?, '', ?, ?, ?)",
+                          (code, name, level, root_id[0], scheme, folded, created, identity))
         new = cur.lastrowid
         dst.execute("UPDATE unit SET path=? WHERE id=?", (f"{root_id[1]}{new}/", new))
         id_map[uid] = new
@@ -342,9 +345,9 @@ def main() -> None:
               f"{e['floor_s']:.2f} s; tỉ lệ {e['export_s'] / e['floor_s']:.2f}×")
     folder = export_packages(work, a.packages, a.per_package)
     target, floor_db = work / "merge-target.db", work / "floor-target.db"
-    _fresh_district(target)
+    _fresh_office(target)
     m = _in_process("merge", str(target), str(folder))
-    _fresh_district(floor_db)
+    _fresh_office(floor_db)
     f = _in_process("floor", str(floor_db), str(work / "merge-source.db"))
     if m["refused"]:
         print("Gói bị từ chối:", m["refused"])
