@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from danvan_desktop.domain.vocab import ROLE, UNIT_LEVEL
 from danvan_desktop.services.accounts import AccountInfo, add_account, list_accounts, update_account
-from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.units import LEVEL_RANK, SCHEMES, UnitInfo, add_unit, rename_unit
 from danvan_desktop.ui.i18n import ask, error_text
 from danvan_desktop.ui.models import AccountTableModel
@@ -62,8 +61,6 @@ class ActionDialog(QDialog):
         cancel.clicked.connect(self.reject)
         self.result_value: Any = None
 
-    CHANGES = Changes(units=True, accounts=True)  # what an admin dialog's write may change
-
     def work(self) -> Callable[[], Any] | None:
         """The service call to run, or None after showing why the input is refused."""
         raise NotImplementedError
@@ -75,7 +72,7 @@ class ActionDialog(QDialog):
             return
         self.ok.setEnabled(False)
         self.error.show_message("")
-        self.ctx.runner.write(fn, self._done, self._failed, owner=self, label="Đang lưu…", changes=self.CHANGES)
+        self.ctx.runner.write(fn, self._done, self._failed, owner=self, label="Đang lưu…")
 
     def _done(self, value: Any) -> None:
         self.result_value = value
@@ -104,7 +101,6 @@ def _role_combo(current: str = "can_bo") -> QComboBox:
 class NewAccountDialog(ActionDialog):
     """Add an account."""
 
-    CHANGES = Changes(accounts=True)
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(ctx, "Thêm tài khoản", "Thêm tài khoản", parent)
@@ -136,7 +132,6 @@ class NewAccountDialog(ActionDialog):
 class EditAccountDialog(ActionDialog):
     """Change an account's name, role, religion grant or status."""
 
-    CHANGES = Changes(accounts=True)
 
     def __init__(self, ctx: Any, account: AccountInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Sửa tài khoản “{account.username}”", "Lưu", parent)
@@ -164,7 +159,6 @@ class EditAccountDialog(ActionDialog):
 class PasswordDialog(ActionDialog):
     """Set a new password for an account."""
 
-    CHANGES = Changes(accounts=True)
 
     def __init__(self, ctx: Any, account: AccountInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Đặt lại mật khẩu cho “{account.username}”", "Đặt mật khẩu", parent)
@@ -185,7 +179,6 @@ class PasswordDialog(ActionDialog):
 class NewUnitDialog(ActionDialog):
     """Add a unit below another."""
 
-    CHANGES = Changes(units=True)
 
     def __init__(self, ctx: Any, parent_unit: UnitInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Thêm đơn vị trực thuộc “{parent_unit.name}”", "Thêm đơn vị", parent)
@@ -222,7 +215,6 @@ class NewUnitDialog(ActionDialog):
 class RenameUnitDialog(ActionDialog):
     """Correct a unit's name."""
 
-    CHANGES = Changes(units=True)
 
     def __init__(self, ctx: Any, unit: UnitInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Đổi tên đơn vị “{unit.name}”", "Đổi tên", parent)
@@ -379,7 +371,7 @@ class AdminPage(QWidget):
     def _update(self, a: AccountInfo, **kw: Any) -> None:
         ctx = self.ctx
         ctx.runner.write(lambda: update_account(ctx.db, ctx.actor, a.username, **kw), lambda _r: self.refresh(),
-                         lambda f: self._refused(f), owner=self, label="Đang lưu…", changes=Changes(accounts=True))
+                         lambda f: self._refused(f), owner=self, label="Đang lưu…")
 
     def _refused(self, f: TaskFailure) -> None:
         from danvan_desktop.ui.i18n import show_failure

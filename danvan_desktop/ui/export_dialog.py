@@ -260,15 +260,15 @@ class ExportDialog(QDialog):
             from danvan_desktop.exchange.report import export_report
 
             def work() -> Any:
-                return export_report(ctx.db, ctx.actor, period, out, unit_code)
+                # The page count, beside what the export changed (its audit entry): the lane broadcasts it.
+                return export_report(ctx.db, ctx.actor, period, out, unit_code), Changes()
             label = "Đang lập báo cáo PDF…"
         self._set_running(True)
         self.status.setText(label)
         self.result_path = None
         self.open_folder_button.setVisible(False)
         # An export writes the audit log and marks the period sent: a write, in the one lane.
-        ctx.runner.write(work, lambda v: self._done(out, v), self._failed, owner=self, label=label,
-                         changes=Changes(imports=True))
+        ctx.runner.write(work, lambda v: self._done(out, v), self._failed, owner=self, label=label)
 
     def _set_running(self, on: bool) -> None:
         self.running = on
@@ -282,6 +282,8 @@ class ExportDialog(QDialog):
             self.unsetCursor()
 
     def _done(self, out: Path, value: Any) -> None:
+        if isinstance(value, tuple):
+            value = value[0]  # (pages, Changes) of a PDF
         self.result_path = out
         self.result_value = value
         self._set_running(False)
