@@ -60,6 +60,7 @@ class ActionDialog(QDialog):
         self.ok.clicked.connect(self.submit)
         cancel.clicked.connect(self.reject)
         self.result_value: Any = None
+        self.running = False
 
     def work(self) -> Callable[[], Any] | None:
         """The service call to run, or None after showing why the input is refused."""
@@ -71,16 +72,24 @@ class ActionDialog(QDialog):
         if fn is None:
             return
         self.ok.setEnabled(False)
+        self.running = True
         self.error.show_message("")
         self.ctx.runner.write(fn, self._done, self._failed, owner=self, label="Đang lưu…")
 
     def _done(self, value: Any) -> None:
+        self.running = False
         self.result_value = value
         self.accept()
 
     def _failed(self, f: TaskFailure) -> None:
+        self.running = False
         self.ok.setEnabled(True)
         self.error.show_message(error_text(f.error)[0])
+
+    def reject(self) -> None:
+        """Esc or Hủy: close without doing anything; not while the write runs (its refusal must be seen)."""
+        if not self.running:
+            super().reject()
 
 
 def _password_pair(dlg: ActionDialog) -> tuple[QLineEdit, QLineEdit]:

@@ -243,8 +243,9 @@ class ExportDialog(QDialog):
         out = self.destination()
         if out is None:
             return
+        # danger: Enter keeps the old file (it may be the only copy of an earlier export).
         if out.exists() and not ask(self, f"Tệp “{out.name}” đã có trong thư mục này. Ghi đè tệp cũ?",
-                                    yes="Ghi đè", no="Không"):
+                                    yes="Ghi đè", no="Không", danger=True):
             return
         ctx, period, fmt = self.ctx, self.chosen_period(), self.fmt()
         unit = self.unit_code()
