@@ -34,7 +34,7 @@ def press_in_next(kind: type, key: Qt.Key, seen: list, before=None) -> None:  # 
             seen.append(box.windowTitle())
         if before is not None:
             before(box)
-        QTest.keyClick(QApplication.focusWidget() or box, key)
+        QTest.keyClick(box.focusWidget() or box, key)  # the window system may not have moved the focus
     QTimer.singleShot(0, act)
 
 
@@ -301,7 +301,7 @@ def test_the_undo_question_enter_undoes_nothing(qtbot, ctx):
     for key in (ENTER, ESC):
         seen: list = []
         press_in_next(QMessageBox, key, seen)
-        qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        w.undo_last()  # what Ctrl+Z calls
         wait_idle(qtbot, ctx)
         assert seen == ["Không"]
     assert get_record(ctx.db, ADMIN, "meeting", rec.id).values["title"] == "Họp bản Nà Ản"
