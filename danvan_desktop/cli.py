@@ -400,7 +400,7 @@ def cmd_accept_key(args: argparse.Namespace) -> int:
     from danvan_desktop.services.merge import accept_new_key
 
     db = _open(args)
-    fp = accept_new_key(db, _actor(args, db), Path(args.file))
+    fp, _changes = accept_new_key(db, _actor(args, db), Path(args.file))
     print(f"Đã chấp nhận khóa ký mới (dấu vân tay {fp}) của đơn vị gửi tệp “{Path(args.file).name}”.")
     return EXIT_OK
 

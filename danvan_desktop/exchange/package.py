@@ -9,7 +9,7 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,7 @@ from danvan_desktop.exchange.xlsx_safety import MAX_CELL_CHARS, excel_length, ne
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.backup import check_output
+from danvan_desktop.services.changes import NOTHING, Changes
 from danvan_desktop.services.completeness import local_day
 from danvan_desktop.services.errors import PermissionDenied, Refused
 from danvan_desktop.services.signing import fingerprint, sign
@@ -116,6 +117,7 @@ class PackageInfo:
     checksum: str
     file_hash: str
     exported_at: dt.datetime
+    changes: Changes = field(default=NOTHING, compare=False, repr=False)  # the export's audit entry
 
     @property
     def total(self) -> int:
@@ -528,5 +530,5 @@ def export_package(db: Database, actor: Actor, period: Period, out_path: Path | 
         write_audit(s, actor.username, "export", "package", "", {
             "file": out.name, "unit": u.code, "period": period.code, "counts": counts, "deleted": deleted,
             "checksum": checksum})
-    return info
+    return replace(info, changes=Changes())  # the audit log only
 

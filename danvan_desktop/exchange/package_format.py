@@ -407,11 +407,15 @@ NOT_PACKAGE, DAMAGED, EDITED, NEWER = "not_package", "damaged", "edited", "newer
 
 
 class PackageRefused(Exception):
-    """A package that must not be merged; `reason` is a stable code, str(self) the Vietnamese message."""
+    """A package that must not be merged; `reason` is a stable code, str(self) the Vietnamese message.
 
-    def __init__(self, reason: str, message: str) -> None:
-        """Keep the reason code and the message."""
+    `details`: the reader's own technical (English) words, for the person who helps; never in the message.
+    """
+
+    def __init__(self, reason: str, message: str, details: str = "") -> None:
+        """Keep the reason code, the message and the details."""
         self.reason = reason
+        self.details = details
         super().__init__(message)
 
 
@@ -514,7 +518,7 @@ class PackageReader:
         try:
             self.book = XlsxBook(self.path)
         except UnsafeFile as e:
-            raise PackageRefused(NOT_PACKAGE if e.reason == "not_xlsx" else DAMAGED, str(e)) from e
+            raise PackageRefused(NOT_PACKAGE if e.reason == "not_xlsx" else DAMAGED, str(e), e.details) from e
         try:
             self.file_hash = file_sha256(self.path)
             self.meta = self._read_meta(newest_schema)
@@ -551,7 +555,7 @@ class PackageReader:
         try:
             yield from self._table_rows(section, title, known)
         except UnsafeFile as e:
-            raise PackageRefused(DAMAGED, str(e)) from e
+            raise PackageRefused(DAMAGED, str(e), e.details) from e
 
     def _table_rows(self, section: str, title: str,
                     known: dict[str, Column]) -> Iterator[tuple[int, dict[int, Column], list[Any], list[Any]]]:
@@ -669,8 +673,9 @@ class PackageReader:
             counts = {k[len("count."):]: int(v) for k, v in raw.items() if k.startswith("count.")}
             sheets = {k[len("sheet."):]: str(v) for k, v in raw.items() if k.startswith("sheet.")}
         except (PeriodError, ValueError, TypeError) as e:
-            raise PackageRefused(DAMAGED, f"Gói dữ liệu “{self.path.name}” bị hỏng: thông tin gói không đọc được "
-                                          f"({e}).") from e
+            said = f" {e}" if isinstance(e, PeriodError) else ""  # a period's message is Vietnamese, others not
+            raise PackageRefused(DAMAGED, f"Gói dữ liệu “{self.path.name}” bị hỏng: thông tin gói không đọc được."
+                                          f"{said}", f"{type(e).__name__}: {e}") from e
         if not unit.code or unit.level not in UNIT_LEVEL.keys:
             raise PackageRefused(DAMAGED, f"Gói dữ liệu “{self.path.name}” bị hỏng: thiếu đơn vị gửi.")
         for u in linked:

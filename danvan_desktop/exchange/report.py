@@ -34,6 +34,7 @@ from danvan_desktop.exchange.pdf_report import (
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.backup import check_output
+from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.errors import Refused
 from danvan_desktop.services.settings import read_setting, save_settings
 from danvan_desktop.services.summary import Figures, Summary, children_figures, summarize
@@ -232,8 +233,12 @@ def _check_value(key: str, value: Any) -> Any:
     return number
 
 
-def save_report_settings(db: Database, actor: Actor, settings: Mapping[str, Any]) -> LayoutSettings:
-    """An admin changes report settings (merged over the saved ones; None = back to default); returns the result."""
+def save_report_settings(db: Database, actor: Actor,
+                         settings: Mapping[str, Any]) -> tuple[LayoutSettings, Changes]:
+    """An admin changes report settings (merged over the saved ones; None = back to default).
+
+    Returns the settings now in force and what changed (the setting, and so the composed reports' header).
+    """
     actor.require(Action.ADMIN)
     changes = {k: _check_value(k, v) for k, v in settings.items()}
     merged = _stored(db)
@@ -248,8 +253,8 @@ def save_report_settings(db: Database, actor: Actor, settings: Mapping[str, Any]
         result = _make(_home_defaults(db, layout) | merged)
     except (TypeError, ValueError) as e:
         raise Refused(f"Cài đặt báo cáo không hợp lệ: {e}") from e
-    save_settings(db, actor, {REPORT_SETTING_KEY: merged})
-    return result
+    changed = save_settings(db, actor, {REPORT_SETTING_KEY: merged})
+    return result, changed | Changes(reports=True, audit=False)
 
 
 # ---------------------------------------------------------------- sentences

@@ -28,6 +28,7 @@ from danvan_desktop.exchange.xlsx_rows import XlsxBook
 from danvan_desktop.exchange.xlsx_safety import UnsafeFile, ZipLimits, open_checked_zip
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
+from danvan_desktop.services.changes import NOTHING, Changes
 from danvan_desktop.services.errors import ServiceError
 from danvan_desktop.services.records import insert_new
 from danvan_desktop.store.database import Database
@@ -68,6 +69,7 @@ class ImportResult:
     """What an import stored: records per kind."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    changes: Changes = field(default=NOTHING, compare=False, repr=False)  # the records added, the import ledger
 
     def labelled_counts(self) -> list[tuple[str, int]]:
         """(Vietnamese sheet title, count) in template order."""
@@ -175,8 +177,7 @@ def import_template(db: Database, actor: Actor, path: Path,
         with XlsxBook(path, TEMPLATE_LIMITS) as book:
             sheets = _read_sheets(book, path.name)
     except UnsafeFile as e:
-        raise TemplateRejected(f"Không đọc được tệp “{path.name}”: tệp bị hỏng hoặc không đúng định dạng "
-                               f"({e}).") from None
+        raise TemplateRejected(str(e)) from None  # Vietnamese; the reader's English stays in e.details
     errors: list[str] = []
     counts: dict[str, int] = {}
     total = sum(len(rows) for _, rows in sheets.values())
@@ -222,7 +223,8 @@ def import_template(db: Database, actor: Actor, path: Path,
                         counts=str(counts).replace("'", '"')))
         write_audit(s, actor.username, "import", "template", "", {"file": path.name, "sha256": digest,
                                                                   "counts": counts})
-    return ImportResult(counts)
+    added = Changes(kinds=frozenset(counts), record_ids=frozenset(created.values()), imports=True)
+    return ImportResult(counts, added)
 
 
 def _read_sheets(book: XlsxBook, file_name: str) -> dict[str, tuple[dict[str, str],

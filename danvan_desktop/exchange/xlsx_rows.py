@@ -49,7 +49,8 @@ class XlsxBook:
             self._wb = CalamineWorkbook.from_path(str(self.path))
             names = list(self._wb.sheet_names)
         except _BROKEN as e:
-            raise UnsafeFile("not_xlsx", f"Tệp “{self.path.name}” không phải tệp Excel hợp lệ ({e}).") from e
+            raise UnsafeFile("not_xlsx", f"Tệp “{self.path.name}” không phải tệp Excel hợp lệ.",
+                             f"{type(e).__name__}: {e}") from e
         self.sheets: dict[str, str] = {n: n for n in names}  # title → title (kept as a mapping for callers)
 
     def __enter__(self) -> XlsxBook:
@@ -75,8 +76,8 @@ class XlsxBook:
             rows = sheet.iter_rows()
         except _BROKEN as e:
             # A bad CRC, a truncated member, a shared string that is not there: this file, not the program.
-            raise UnsafeFile("damaged", f"Tệp “{self.path.name}” bị hỏng, không đọc được trang “{title}” "
-                                        f"({type(e).__name__}: {e}).") from e
+            raise UnsafeFile("damaged", f"Tệp “{self.path.name}” bị hỏng, không đọc được trang “{title}”.",
+                             f"{type(e).__name__}: {e}") from e
         pad: list[CellValue] = [None] * start[1]
         for i, raw in enumerate(rows):
             row = _trimmed(pad + [None if v == "" else v for v in raw])

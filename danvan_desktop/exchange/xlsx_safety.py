@@ -64,11 +64,15 @@ def ooxml_unescape(s: str) -> str:
 
 
 class UnsafeFile(Exception):
-    """A file refused before any XML is parsed; `reason` is "not_xlsx", "damaged" or "too_big"."""
+    """A file refused; `reason` is "not_xlsx", "damaged" or "too_big", str(self) the Vietnamese message.
 
-    def __init__(self, reason: str, message: str) -> None:
-        """Keep the machine reason and the Vietnamese message."""
+    `details` keeps the reader's own (English) words for the person who helps; they never enter the message.
+    """
+
+    def __init__(self, reason: str, message: str, details: str = "") -> None:
+        """Keep the machine reason, the Vietnamese message and the technical details."""
         self.reason = reason
+        self.details = details
         super().__init__(message)
 
 
@@ -98,7 +102,8 @@ def open_checked_zip(path: Path, limits: ZipLimits = DEFAULT_LIMITS) -> zipfile.
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise UnsafeFile("damaged", f"Tệp “{path.name}” bị hỏng, không mở được như một tệp Excel.") from e
+        raise UnsafeFile("damaged", f"Tệp “{path.name}” bị hỏng, không mở được như một tệp Excel.",
+                         f"{type(e).__name__}: {e}") from e
     try:
         infos = zf.infolist()
         if len(infos) > limits.max_entries:
@@ -131,10 +136,9 @@ def refuse_dtd(zf: zipfile.ZipFile, name: str) -> None:
         try:
             with zf.open(info) as f:
                 head = f.read(_PROLOG_BYTES)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
-            raise UnsafeFile("damaged", f"Tệp “{name}” bị hỏng, không đọc được ({e}).") from e
-        except Exception as e:  # zlib.error on a damaged member
-            raise UnsafeFile("damaged", f"Tệp “{name}” bị hỏng, không đọc được ({type(e).__name__}).") from e
+        except Exception as e:  # BadZipFile (bad CRC), EOFError, zlib.error on a damaged member
+            raise UnsafeFile("damaged", f"Tệp “{name}” bị hỏng, không đọc được thành phần “{info.filename}”.",
+                             f"{type(e).__name__}: {e}") from e
         if _DTD.search(head):
             raise UnsafeFile("damaged", f"Tệp “{name}” bị hỏng hoặc độc hại: có khai báo DTD/thực thể XML, điều "
                                         "tệp Excel không có; không mở.")

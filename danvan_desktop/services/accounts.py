@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,6 +16,7 @@ from danvan_desktop.domain.text import clean_text
 from danvan_desktop.domain.vocab import ROLE
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
+from danvan_desktop.services.changes import NOTHING, Changes
 from danvan_desktop.services.errors import AuthenticationFailed, NotFound, Refused
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.errors import DatabaseUnavailable
@@ -36,6 +37,7 @@ class AccountInfo:
     role: str
     religion_access: bool
     active: bool
+    changes: Changes = field(default=NOTHING, compare=False, repr=False)  # set by the write that returned it
 
     @property
     def role_label(self) -> str:
@@ -73,19 +75,19 @@ def insert_account(s: Session, username: str, password: str, role: str, full_nam
 
 def add_account(db: Database, actor: Actor, username: str, password: str, role: str, *, full_name: str = "",
                 religion_access: bool = False) -> AccountInfo:
-    """An admin creates an account."""
+    """An admin creates an account; the result's `changes` says accounts changed."""
     actor.require(Action.ADMIN)
     with db.transaction() as s:
         a = insert_account(s, username, password, role, full_name, religion_access)
         write_audit(s, actor.username, "create", "account", a.username, {"role": role,
                                                                           "religion_access": religion_access})
-        return _info(a)
+        return replace(_info(a), changes=Changes(accounts=True))
 
 
 def update_account(db: Database, actor: Actor, username: str, *, role: str | None = None,
                    active: bool | None = None, religion_access: bool | None = None,
                    password: str | None = None, full_name: str | None = None) -> AccountInfo:
-    """An admin changes an account's role, status, grant, name or password."""
+    """An admin changes an account's role, status, grant, name or password; `changes` of the result says what."""
     actor.require(Action.ADMIN)
     with db.transaction() as s:
         a = s.scalar(select(Account).where(Account.username == username))
@@ -104,7 +106,8 @@ def update_account(db: Database, actor: Actor, username: str, *, role: str | Non
         if religion_access is not None and religion_access != a.religion_access:
             changes["religion_access"] = [a.religion_access, religion_access]
             a.religion_access = religion_access
-        if full_name is not None:
+        if full_name is not None and clean_text(full_name) != a.full_name:
+            changes["full_name"] = [a.full_name, clean_text(full_name)]
             a.full_name = clean_text(full_name)
         if password is not None:
             check_new_account(a.username, password, a.role)
@@ -116,7 +119,7 @@ def update_account(db: Database, actor: Actor, username: str, *, role: str | Non
             if still is None:
                 raise Refused("Phải còn ít nhất một tài khoản quản trị đang hoạt động.")
         write_audit(s, actor.username, "update", "account", a.username, changes)
-        return _info(a)
+        return replace(_info(a), changes=Changes(accounts=bool(changes)))
 
 
 def list_accounts(db: Database, actor: Actor) -> list[AccountInfo]:

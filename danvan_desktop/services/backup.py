@@ -18,12 +18,14 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
+from danvan_desktop.services.changes import NOTHING, Changes
 from danvan_desktop.services.errors import Refused
 from danvan_desktop.services.settings import get_setting, read_setting
 from danvan_desktop.store.database import SQLITE_MAGIC, Database, open_database
@@ -45,6 +47,7 @@ class BackupInfo:
     reason: str
     size: int
     note: str = ""
+    changes: Changes = field(default=NOTHING, compare=False, repr=False)  # the audit entry of a person's backup
 
 
 class OtherOffice(Refused):
@@ -203,7 +206,7 @@ def _audit_backup(db: Database, actor: Actor, info: BackupInfo) -> BackupInfo:
     except DatabaseUnavailable as e:
         note = (f"Bản sao lưu đã ghi xong và đã kiểm tra, nhưng chưa ghi được vào nhật ký ({e}).")
         return BackupInfo(info.path, info.made_at, info.reason, info.size, note)
-    return info
+    return replace(info, changes=Changes())  # nothing but the audit log
 
 
 def backup(db: Database, actor: Actor, dest: Path, progress: Callable[[int, int], None] | None = None) -> BackupInfo:
@@ -326,14 +329,26 @@ def check_backup_file(path: Path) -> str:
     return backup_facts(path).unit_code
 
 
+class Restored(NamedTuple):
+    """What a restore returns: the re-opened database and the safety copy (unpacks as a pair)."""
+
+    database: Database
+    safety: BackupInfo
+
+    @property
+    def changes(self) -> Changes:
+        """Everything: the whole content was replaced."""
+        return Changes.everything()
+
+
 def restore(db: Database, actor: Actor, source: Path,
             progress: Callable[[int, int], None] | None = None, *,
-            other_office_confirmed: bool = False) -> tuple[Database, BackupInfo]:
+            other_office_confirmed: bool = False) -> Restored:
     """Replace the database's content with a backup, keeping a copy of the current state first.
 
     The file is checked fully before anything is replaced (backup_facts); another office's backup raises
     OtherOffice unless a person confirmed it. Returns the re-opened database (upgraded if the backup is
-    older) and the safety copy.
+    older) and the safety copy; its `changes` is everything.
     """
     actor.require(Action.RESTORE)
     source = Path(source)
@@ -360,7 +375,7 @@ def restore(db: Database, actor: Actor, source: Path,
     reopened = open_database(path)
     with reopened.transaction() as s:
         write_audit(s, actor.username, "restore", "", "", {"from": str(source), "safety_copy": str(safety.path)})
-    return reopened, safety
+    return Restored(reopened, safety)
 
 
 def replace_damaged(db_path: Path, backup_file: Path) -> Path:

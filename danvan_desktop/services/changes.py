@@ -44,5 +44,13 @@ class Changes:
         """Rows of one record kind changed."""
         return cls(kinds=frozenset({kind}), record_ids=frozenset(ids))
 
+    @classmethod
+    def everything(cls) -> Changes:
+        """The whole database was replaced (a restore): every record kind and every other part."""
+        from danvan_desktop.domain.kinds import KINDS
+
+        return cls(kinds=frozenset(k.key for k in KINDS), units=True, accounts=True, settings=True, imports=True,
+                   reports=True)
+
 
 NOTHING = Changes(audit=False)

@@ -143,6 +143,7 @@ class ConflictInfo:
     status: str = "open"
     import_id: int | None = None
     created_at: dt.datetime | None = None
+    changes: Changes = field(default=NOTHING, compare=False, repr=False)  # set by resolve_conflict
 
     @property
     def kind_label(self) -> str:
@@ -199,6 +200,7 @@ class PackagePreview:
     refused_records: tuple[RefusedRecord, ...] = ()
     key_status: str = ""  # "new" (first package signed by this key) or "pinned"
     key_fingerprint: str = ""
+    details: str = ""  # a refusal's technical words (the file reader's, in English) for the person who helps
 
     @property
     def file_name(self) -> str:
@@ -620,7 +622,7 @@ def _refused(path: Path, e: PackageRefused, cls: type[PackagePreview] = PackageP
         h = file_sha256(path)
     except OSError:
         h = ""
-    return cls(path, h, False, e.reason, str(e))
+    return cls(path, h, False, e.reason, str(e), details=e.details)
 
 
 def preview_package(db: Database, actor: Actor, path: Path | str, progress: Progress | None = None) -> PackagePreview:
@@ -719,7 +721,10 @@ def list_conflicts(db: Database, actor: Actor, status: str | None = "open") -> l
 
 
 def resolve_conflict(db: Database, actor: Actor, conflict_id: int, choice: str) -> ConflictInfo:
-    """Decide a conflict: "keep_local" (the office's copy stays and becomes the newer one) or "take_incoming"."""
+    """Decide a conflict: "keep_local" (the office's copy stays and becomes the newer one) or "take_incoming".
+
+    The result's `changes` names the record when its row was written, and the conflicts (imports) always.
+    """
     actor.require(Action.MERGE)
     if choice not in ("keep_local", "take_incoming"):
         raise Refused(f"Lựa chọn “{choice}” không hợp lệ (keep_local: giữ bản tại chỗ; take_incoming: lấy bản "
@@ -741,6 +746,7 @@ def resolve_conflict(db: Database, actor: Actor, conflict_id: int, choice: str) 
         m: Any = row._mapping
         now = utcnow()
         before = _row_snapshot(kind, m, m["unit_code_"], m["unit_uid_"])
+        written = choice == "take_incoming" or m["revision"] <= c.incoming_revision
         if choice == "keep_local":
             if m["revision"] <= c.incoming_revision:
                 # The office's copy becomes the newest version, so it wins upward and a later edit at the
@@ -763,7 +769,8 @@ def resolve_conflict(db: Database, actor: Actor, conflict_id: int, choice: str) 
         c.status, c.resolved_at, c.resolved_by = choice, now, actor.username
         write_audit(s, actor.username, "conflict", kind.key, c.record_id,
                     {"conflict_id": c.id, "choice": choice, "before": before})
-        return _conflict_info(c)
+        changes = (Changes.records(kind.key, c.record_id) if written else Changes()) | Changes(imports=True)
+        return replace(_conflict_info(c), changes=changes)
 
 
 # ---- ledger and undo ---------------------------------------------------------------------------------------
@@ -951,8 +958,9 @@ def package_signer(db: Database, actor: Actor, path: Path | str) -> SignerInfo:
     return SignerInfo(signer.code, signer.name, signer.uid, check.fingerprint, check.status, check.pinned_fingerprint)
 
 
-def accept_new_key(db: Database, actor: Actor, path: Path | str) -> str:
-    """An admin accepts the signing key of the office that signed this package; returns its fingerprint.
+def accept_new_key(db: Database, actor: Actor, path: Path | str) -> tuple[str, Changes]:
+    """An admin accepts the signing key of the office that signed this package; returns its fingerprint and
+    what changed (the keys held, which belong with the imports).
 
     Done after the fingerprint was compared by phone: the next package signed with it is accepted.
     """
@@ -969,4 +977,4 @@ def accept_new_key(db: Database, actor: Actor, path: Path | str) -> str:
         write_audit(s, actor.username, "accept_key", "unit", signer.code,
                     {"unit_uid": signer.uid, "old": old.pinned_fingerprint, "new": old.fingerprint,
                      "file": path.name})
-    return fingerprint(meta.public_key)
+    return fingerprint(meta.public_key), Changes(imports=True)

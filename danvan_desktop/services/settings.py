@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
+from danvan_desktop.services.changes import Changes
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import Setting
 
@@ -36,10 +37,11 @@ def read_setting(db: Database, key: str, default: Any = None) -> Any:
         return get_setting(s, key, default)
 
 
-def save_settings(db: Database, actor: Actor, values: dict[str, Any]) -> None:
-    """An admin changes settings (one transaction, audited)."""
+def save_settings(db: Database, actor: Actor, values: dict[str, Any]) -> Changes:
+    """An admin changes settings (one transaction, audited); returns what changed."""
     actor.require(Action.ADMIN)
     with db.transaction() as s:
         for k, v in values.items():
             put_setting(s, k, v)
         write_audit(s, actor.username, "settings", "", "", {"keys": sorted(values)})
+    return Changes(settings=True)

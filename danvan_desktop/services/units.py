@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from danvan_desktop.domain.unit_identity import unit_identity
 from danvan_desktop.domain.vocab import UNIT_LEVEL
 from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
+from danvan_desktop.services.changes import NOTHING, Changes
 from danvan_desktop.services.errors import NotFound, Refused
 from danvan_desktop.services.settings import get_setting
 from danvan_desktop.store.database import Database
@@ -34,6 +35,7 @@ class UnitInfo:
     scheme: str
     depth: int = 0
     uid: str = ""  # global identity (SPEC §2)
+    changes: Changes = field(default=NOTHING, compare=False, repr=False)  # set by the write that returned it
 
     @property
     def level_label(self) -> str:
@@ -116,7 +118,7 @@ def create_unit(s: Session, code: str, name: str, level: str, parent: Unit | Non
 
 def add_unit(db: Database, actor: Actor, *, code: str, name: str, level: str, parent_code: str,
              scheme: str = "local") -> UnitInfo:
-    """An admin adds a unit below one of the office's units."""
+    """An admin adds a unit below one of the office's units; the result's `changes` says units changed."""
     actor.require(Action.ADMIN)
     with db.transaction() as s:
         parent = unit_by_code(s, parent_code)
@@ -124,11 +126,11 @@ def add_unit(db: Database, actor: Actor, *, code: str, name: str, level: str, pa
             raise Refused(f"Đơn vị “{parent.name}” không thuộc phạm vi của cơ quan.")
         u = create_unit(s, code, name, level, parent, scheme)
         write_audit(s, actor.username, "create", "unit", u.code, {"name": u.name, "level": level})
-        return _info(u, parent.code)
+        return replace(_info(u, parent.code), changes=Changes(units=True))
 
 
 def rename_unit(db: Database, actor: Actor, code: str, new_name: str) -> UnitInfo:
-    """An admin corrects a unit's name."""
+    """An admin corrects a unit's name; the result's `changes` says whether units changed."""
     actor.require(Action.ADMIN)
     new_name = clean_text(new_name)
     if not new_name:
@@ -139,7 +141,7 @@ def rename_unit(db: Database, actor: Actor, code: str, new_name: str) -> UnitInf
         u.name, u.name_folded = new_name, fold(new_name)
         parent = s.get(Unit, u.parent_id) if u.parent_id else None
         write_audit(s, actor.username, "update", "unit", u.code, {"name": [old, new_name]})
-        return _info(u, parent.code if parent else None)
+        return replace(_info(u, parent.code if parent else None), changes=Changes(units=old != new_name))
 
 
 def list_units(db: Database) -> list[UnitInfo]:

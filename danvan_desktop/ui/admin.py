@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from danvan_desktop.domain.vocab import ROLE, UNIT_LEVEL
 from danvan_desktop.services.accounts import AccountInfo, add_account, list_accounts, update_account
-from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.units import LEVEL_RANK, SCHEMES, UnitInfo, add_unit, rename_unit
 from danvan_desktop.ui.i18n import ask, error_text
 from danvan_desktop.ui.models import AccountTableModel
@@ -61,8 +60,7 @@ class ActionDialog(QDialog):
         self.ok.clicked.connect(self.submit)
         cancel.clicked.connect(self.reject)
         self.result_value: Any = None
-
-    CHANGES = Changes(units=True, accounts=True)  # what an admin dialog's write may change
+        self.running = False
 
     def work(self) -> Callable[[], Any] | None:
         """The service call to run, or None after showing why the input is refused."""
@@ -74,16 +72,24 @@ class ActionDialog(QDialog):
         if fn is None:
             return
         self.ok.setEnabled(False)
+        self.running = True
         self.error.show_message("")
-        self.ctx.runner.write(fn, self._done, self._failed, owner=self, label="Đang lưu…", changes=self.CHANGES)
+        self.ctx.runner.write(fn, self._done, self._failed, owner=self, label="Đang lưu…")
 
     def _done(self, value: Any) -> None:
+        self.running = False
         self.result_value = value
         self.accept()
 
     def _failed(self, f: TaskFailure) -> None:
+        self.running = False
         self.ok.setEnabled(True)
         self.error.show_message(error_text(f.error)[0])
+
+    def reject(self) -> None:
+        """Esc or Hủy: close without doing anything; not while the write runs (its refusal must be seen)."""
+        if not self.running:
+            super().reject()
 
 
 def _password_pair(dlg: ActionDialog) -> tuple[QLineEdit, QLineEdit]:
@@ -104,7 +110,6 @@ def _role_combo(current: str = "can_bo") -> QComboBox:
 class NewAccountDialog(ActionDialog):
     """Add an account."""
 
-    CHANGES = Changes(accounts=True)
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(ctx, "Thêm tài khoản", "Thêm tài khoản", parent)
@@ -136,7 +141,6 @@ class NewAccountDialog(ActionDialog):
 class EditAccountDialog(ActionDialog):
     """Change an account's name, role, religion grant or status."""
 
-    CHANGES = Changes(accounts=True)
 
     def __init__(self, ctx: Any, account: AccountInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Sửa tài khoản “{account.username}”", "Lưu", parent)
@@ -164,7 +168,6 @@ class EditAccountDialog(ActionDialog):
 class PasswordDialog(ActionDialog):
     """Set a new password for an account."""
 
-    CHANGES = Changes(accounts=True)
 
     def __init__(self, ctx: Any, account: AccountInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Đặt lại mật khẩu cho “{account.username}”", "Đặt mật khẩu", parent)
@@ -185,7 +188,6 @@ class PasswordDialog(ActionDialog):
 class NewUnitDialog(ActionDialog):
     """Add a unit below another."""
 
-    CHANGES = Changes(units=True)
 
     def __init__(self, ctx: Any, parent_unit: UnitInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Thêm đơn vị trực thuộc “{parent_unit.name}”", "Thêm đơn vị", parent)
@@ -222,7 +224,6 @@ class NewUnitDialog(ActionDialog):
 class RenameUnitDialog(ActionDialog):
     """Correct a unit's name."""
 
-    CHANGES = Changes(units=True)
 
     def __init__(self, ctx: Any, unit: UnitInfo, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"Đổi tên đơn vị “{unit.name}”", "Đổi tên", parent)
@@ -379,7 +380,7 @@ class AdminPage(QWidget):
     def _update(self, a: AccountInfo, **kw: Any) -> None:
         ctx = self.ctx
         ctx.runner.write(lambda: update_account(ctx.db, ctx.actor, a.username, **kw), lambda _r: self.refresh(),
-                         lambda f: self._refused(f), owner=self, label="Đang lưu…", changes=Changes(accounts=True))
+                         lambda f: self._refused(f), owner=self, label="Đang lưu…")
 
     def _refused(self, f: TaskFailure) -> None:
         from danvan_desktop.ui.i18n import show_failure

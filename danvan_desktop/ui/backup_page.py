@@ -200,21 +200,20 @@ class BackupPage(QWidget):
 
         ctx = self.ctx
 
-        def work() -> None:
+        def work() -> Changes:
             if folder is not None:
                 folder.mkdir(parents=True, exist_ok=True)
                 probe = folder / ".danvan-thu-ghi"
                 probe.write_bytes(b"ok")  # a read-only stick is refused now, not at the next backup
                 probe.unlink()
-            save_settings(ctx.db, ctx.actor, {"backup_dir": str(folder) if folder is not None else None})
+            return save_settings(ctx.db, ctx.actor, {"backup_dir": str(folder) if folder is not None else None})
 
         def done(_v: Any) -> None:
             self.status.setText("Đã đổi thư mục sao lưu. Các bản sao lưu tự động từ nay được ghi vào đó."
                                 if folder is not None else "Đã dùng lại thư mục sao lưu mặc định.")
             self.refresh()
 
-        ctx.runner.write(work, done, lambda f: show_failure(self, f), owner=self, label="Đang lưu cài đặt…",
-                         changes=Changes(settings=True))
+        ctx.runner.write(work, done, lambda f: show_failure(self, f), owner=self, label="Đang lưu cài đặt…")
 
     def open_backup_folder(self) -> None:
         """Show the backup folder in the file manager."""
@@ -265,7 +264,7 @@ class BackupPage(QWidget):
         ctx = self.ctx
         self._set_running(True, "Đang sao lưu…")
         ctx.runner.write(lambda: backup_now(ctx.db, ctx.actor), self._backed_up, self._failed, owner=self,
-                         label="Đang sao lưu…", changes=Changes())
+                         label="Đang sao lưu…")
 
     def backup_to_file(self, dest: Path | None = None) -> None:
         """Back up to a file of the user's choice (with progress; recorded in the audit log)."""
@@ -286,7 +285,7 @@ class BackupPage(QWidget):
         ctx, relay, out = self.ctx, self.relay, dest
         self._set_running(True, "Đang sao lưu…")
         ctx.runner.write(lambda: backup(ctx.db, ctx.actor, out, relay.report), self._backed_up, self._failed,
-                         owner=self, label="Đang sao lưu…", changes=Changes())
+                         owner=self, label="Đang sao lưu…")
 
     def _backed_up(self, info: BackupInfo) -> None:
         self._set_running(False)
@@ -330,8 +329,13 @@ class BackupPage(QWidget):
         ctx, relay = self.ctx, self.relay
         self._restoring = source
         self._set_running(True, "Đang khôi phục… Không tắt máy trong lúc này.")
-        ctx.runner.write(lambda: restore(ctx.db, ctx.actor, source, relay.report, other_office_confirmed=confirmed),
-                         self._restored, self._failed, owner=self, label="Đang khôi phục…")
+        def work() -> tuple[Any, BackupInfo]:
+            # The pair without its `changes` (everything): the lane would broadcast before ctx.db is the
+            # re-opened file, sending every screen to the closed one; the window is rebuilt instead.
+            new_db, safety = restore(ctx.db, ctx.actor, source, relay.report, other_office_confirmed=confirmed)
+            return new_db, safety
+
+        ctx.runner.write(work, self._restored, self._failed, owner=self, label="Đang khôi phục…")
 
     def _restored(self, result: tuple[Any, BackupInfo]) -> None:
         new_db, safety = result

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.merge import ConflictInfo, FieldDiff
 from danvan_desktop.ui.i18n import error_text, show_failure
 from danvan_desktop.ui.merge_common import RowsModel, StatusLine, count, fmt_when, make_table, selected_row
@@ -228,7 +227,7 @@ class ConflictsPanel(QWidget):
             return resolve_conflict(db, actor, cid, choice)
 
         self.ctx.runner.write(work, lambda result: self._resolved(choice, result), self._failed, owner=self,
-                              label="Đang xử lý xung đột…", changes=Changes(kinds=frozenset({c.kind}), imports=True))
+                              label="Đang xử lý xung đột…")
 
     def _stop(self) -> None:
         self.running = False

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.vnformat import fmt_int
-from danvan_desktop.services.changes import Changes
 from danvan_desktop.ui.i18n import ask, error_text, show_failure
 from danvan_desktop.ui.pages import PeriodPicker
 from danvan_desktop.ui.progress import ProgressRelay
@@ -245,8 +244,9 @@ class ExportDialog(QDialog):
         out = self.destination()
         if out is None:
             return
+        # danger: Enter keeps the old file (it may be the only copy of an earlier export).
         if out.exists() and not ask(self, f"Tệp “{out.name}” đã có trong thư mục này. Ghi đè tệp cũ?",
-                                    yes="Ghi đè", no="Không"):
+                                    yes="Ghi đè", no="Không", danger=True):
             return
         ctx, period, fmt = self.ctx, self.chosen_period(), self.fmt()
         unit = self.unit_code()
@@ -269,8 +269,7 @@ class ExportDialog(QDialog):
         self.result_path = None
         self.open_folder_button.setVisible(False)
         # An export writes the audit log and marks the period sent: a write, in the one lane.
-        ctx.runner.write(work, lambda v: self._done(out, v), self._failed, owner=self, label=label,
-                         changes=Changes(imports=True))
+        ctx.runner.write(work, lambda v: self._done(out, v), self._failed, owner=self, label=label)
 
     def _set_running(self, on: bool) -> None:
         self.running = on
@@ -284,6 +283,8 @@ class ExportDialog(QDialog):
             self.unsetCursor()
 
     def _done(self, out: Path, value: Any) -> None:
+        if isinstance(value, tuple):
+            value = value[0]  # (IssueInfo, Changes) of an issued report
         self.result_path = out
         self.result_value = value
         self._set_running(False)
@@ -294,7 +295,7 @@ class ExportDialog(QDialog):
             self.status.setText(f"Đã xuất gói dữ liệu ({fmt_int(total)} bản ghi) vào tệp “{out.name}” "
                                 f"trong thư mục “{out.parent}”.")
         else:
-            info = value[0]  # (IssueInfo, Changes)
+            info = value
             self.status.setText(f"Đã phát hành báo cáo (lần {fmt_int(info.issue_no)}) vào tệp “{out.name}” "
                                 f"trong thư mục “{out.parent}”; bản phát hành được lưu trong danh sách "
                                 "“Đã phát hành” của trang soạn báo cáo.")

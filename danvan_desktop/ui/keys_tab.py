@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.merge import SignerInfo, accept_new_key, package_signer
 from danvan_desktop.services.signing import own_fingerprint, trusted_keys
 from danvan_desktop.ui.i18n import ask, error_text
@@ -97,7 +96,7 @@ class KeysTab(QWidget):
         if ask(self, text, yes="Đã đối chiếu, chấp nhận", no="Không chấp nhận", danger=True):
             ctx = self.ctx
             ctx.runner.write(lambda: accept_new_key(ctx.db, ctx.actor, path), lambda _fp: self.refresh(),
-                             self._failed, owner=self, label="Đang ghi nhận khóa…", changes=Changes(imports=True))
+                             self._failed, owner=self, label="Đang ghi nhận khóa…")
 
     def _failed(self, f: TaskFailure) -> None:
         self.error.show_message(error_text(f.error)[0])

@@ -458,8 +458,9 @@ class MainWindow(QMainWindow):
         noun = k.label[0].lower() + k.label[1:]
         title = rec.title if len(rec.title) <= 80 else rec.title[:79] + "…"
         what = ("việc xóa" if rec.deleted else "lần lưu gần nhất của") + f" {noun} “{title}”"
+        # danger: undoing a save throws that edit away, so Enter answers "Không" (issue 13: Enter never discards).
         if not ask(self, f"Hoàn tác {what}?\n\nViệc hoàn tác được ghi vào lịch sử của bản ghi.",
-                   yes="Hoàn tác", no="Không"):
+                   yes="Hoàn tác", no="Không", danger=True):
             return
         ctx = self.ctx
         ctx.undo_target = None

@@ -20,7 +20,7 @@ from danvan_desktop.ui.merge_common import (
     period_label,
     selected_row,
 )
-from danvan_desktop.ui.tasks import TaskFailure, broad_changes
+from danvan_desktop.ui.tasks import TaskFailure
 from danvan_desktop.ui.widgets import hidden_progress_bar
 
 HASH_CHARS = 8
@@ -185,7 +185,7 @@ class ImportLedgerPanel(QWidget):
         self._set_running(True)
         self.status.say(f"Đang hoàn tác lần tổng hợp tệp “{i.file_name}” (sao lưu trước)…")
         self.ctx.runner.write(lambda: undo_import(db, actor, import_id), self._undone, self._failed, owner=self,
-                              label="Đang hoàn tác tổng hợp…", changes=broad_changes(units=True, imports=True))
+                              label="Đang hoàn tác tổng hợp…")
 
     def _set_running(self, on: bool) -> None:
         self.running = on

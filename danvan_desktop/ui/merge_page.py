@@ -48,7 +48,7 @@ from danvan_desktop.ui.merge_common import (
     show_progress,
 )
 from danvan_desktop.ui.merge_ledger import ImportLedgerPanel
-from danvan_desktop.ui.tasks import TaskFailure, broad_changes
+from danvan_desktop.ui.tasks import TaskFailure
 from danvan_desktop.ui.widgets import hidden_progress_bar
 
 NOT_MERGED = "Không tổng hợp được"
@@ -404,8 +404,7 @@ class PackagesPanel(QWidget):
         self._verb = "Đang tổng hợp"
         self._set_running(True, "Đang sao lưu dữ liệu trước khi tổng hợp…")
         self.ctx.runner.write(lambda: apply_packages(db, actor, ok, progress.report), self._applied, self._failed,
-                              owner=self, label="Đang tổng hợp dữ liệu…",
-                              changes=broad_changes(units=True, imports=True))
+                              owner=self, label="Đang tổng hợp dữ liệu…")
 
     def _applied(self, results: list[ImportResult]) -> None:
         self.results = results

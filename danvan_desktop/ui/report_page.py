@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 
 from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.roles import Action
-from danvan_desktop.services.changes import Changes
 from danvan_desktop.ui.admin import ActionDialog
 from danvan_desktop.ui.export_dialog import ExportDialog, default_folder, report_period_picker
 from danvan_desktop.ui.i18n import show_failure
@@ -70,7 +69,6 @@ class SmallText(QPlainTextEdit):
 class ReportSettingsDialog(ActionDialog):
     """The report header, signer and recipients (admin only; the service checks the role again)."""
 
-    CHANGES = Changes(settings=True, reports=True)
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(ctx, "Cài đặt mẫu báo cáo", "Lưu", parent)

@@ -39,20 +39,14 @@ class _Pending:
     is_write: bool = False
 
 
-def broad_changes(*, units: bool = False, imports: bool = False, accounts: bool = False,
-                  settings: bool = False) -> Changes:
-    """Every record kind, and whatever else is named: for writes whose result does not say what changed."""
-    from danvan_desktop.domain.kinds import KINDS
-
-    return Changes(kinds=frozenset(k.key for k in KINDS), units=units, imports=imports, accounts=accounts,
-                   settings=settings)
-
-
 def changes_of(result: Any) -> Changes | None:
-    """What a write service's result says it changed: a Changes, one inside a tuple, or a `.changes`."""
+    """What a write service's result says it changed: a Changes, a `.changes`, or those inside a tuple or list."""
     if isinstance(result, Changes):
         return result
-    if isinstance(result, tuple):
+    attr = getattr(result, "changes", None)
+    if isinstance(attr, Changes):
+        return attr
+    if isinstance(result, tuple | list):  # (info, Changes), or one result per package merged
         found = [c for c in (changes_of(x) for x in result) if c is not None]
         if found:
             out = found[0]
@@ -60,8 +54,7 @@ def changes_of(result: Any) -> Changes | None:
                 out = out | c
             return out
         return None
-    attr = getattr(result, "changes", None)
-    return attr if isinstance(attr, Changes) else None
+    return None
 
 
 class _Relay(QObject):

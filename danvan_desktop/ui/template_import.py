@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from danvan_desktop.ui.tasks import TaskFailure, broad_changes
+from danvan_desktop.ui.tasks import TaskFailure
 from danvan_desktop.ui.widgets import hidden_progress_bar
 
 # The template reader words each problem "Trang “…”, dòng N, cột C: message" (exchange/template.py).
@@ -112,7 +112,7 @@ class TemplateImportDialog(QDialog):
         self.status.setText(f"Đang nhập “{target.name}”…")
         self.errors.setVisible(False)
         ctx.runner.write(lambda: import_template(ctx.db, ctx.actor, target), lambda r: self._done(target, r),
-                         self._failed, owner=self, label="Đang nhập mẫu Excel…", changes=broad_changes())
+                         self._failed, owner=self, label="Đang nhập mẫu Excel…")
         return True
 
     def _set_running(self, on: bool) -> None:

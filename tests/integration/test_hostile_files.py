@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 import zipfile
 
@@ -66,7 +67,20 @@ def test_xml_entity_bomb(commune, good, tmp_path):
            + ']><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">&lol8;</workbook>')
     bad = tmp_path / "lol.xlsx"
     _replace_member(good, bad, "xl/workbook.xml", lol.encode())
-    refused(commune, bad, "bị hỏng hoặc không đúng định dạng")
+    refused(commune, bad, "bị hỏng hoặc độc hại: có khai báo DTD")
+
+
+def test_a_damaged_template_is_refused_in_vietnamese_only(commune, good, tmp_path):
+    """A bad CRC inside a sheet: the message names the file and sheet, with none of the reader's English."""
+    from tests.integration.test_trust_attacks import _bad_crc
+
+    bad = _bad_crc(good, tmp_path / "hong.xlsx")
+    with pytest.raises(TemplateRejected) as e:
+        import_template(commune, ADMIN, bad)
+    text = str(e.value)
+    assert text.startswith("Tệp “hong.xlsx” bị hỏng, không đọc được"), text
+    assert not re.search(r"Error|Bad|CRC|[Ee]xpect|\(", text), text  # no English, no "(…)" tail
+    assert sum(count_by_kind(commune, ADMIN).values()) == 0
 
 
 def test_a_million_rows_is_refused_quickly(commune, good, tmp_path, monkeypatch):

@@ -80,11 +80,12 @@ def test_district_and_province_defaults(district: Database, tmp_path: Path) -> N
 
 
 def test_admin_saves_settings_over_the_defaults_and_none_restores_one(commune: Database) -> None:
-    result = save_report_settings(commune, ADMIN, {
+    result, changed = save_report_settings(commune, ADMIN, {
         "number": "03-BC/ĐU", "signer_title": "PHÓ BÍ THƯ", "signer_name": "Lò Văn Thành",
         "recipients": "Ban Thường vụ Tỉnh ủy (b/c),\n\nLưu Văn phòng Đảng ủy.", "margin_left_mm": 35,
         "body_size": 13})
     assert result == report_settings(commune)
+    assert changed.settings and changed.reports and not changed.figures
     assert result.recipients == ("Ban Thường vụ Tỉnh ủy (b/c),", "Lưu Văn phòng Đảng ủy.")
     assert (result.margin_left_mm, result.body_size, result.organ_name) == (35, 13, "Đảng ủy Xã Bản Bo")
     save_report_settings(commune, ADMIN, {"signer_title": None, "layout": "state"})

@@ -357,7 +357,7 @@ def _audit(w: World, a: Actor) -> Check:
 
 
 def _accept_key(w: World, a: Actor) -> Check:
-    fp = accept_new_key(w.district, a, w.base.new_key_package)
+    fp, _changes = accept_new_key(w.district, a, w.base.new_key_package)
     return lambda: assert_eq(by_code(trusted_keys(w.district))["X1"]["fingerprint"], fp)
 
 

@@ -56,7 +56,7 @@ def test_first_package_pins_the_key_and_a_new_key_waits_for_an_admin(setup, tmp_
     assert record_state(district.path) == before and len(list_imports(district, ADMIN)) == 1
     with pytest.raises(PermissionDenied):
         accept_new_key(district, Actor("th", "tong_hop", religion_access=True), again)
-    assert accept_new_key(district, ADMIN, again) == new_fp
+    assert accept_new_key(district, ADMIN, again)[0] == new_fp
     assert apply_package(district, ADMIN, again).ok
     assert fingerprint(by_code(trusted_keys(district))["X1"]["key"]) == new_fp
     reinstalled.close()
