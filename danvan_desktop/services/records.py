@@ -23,7 +23,7 @@ from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused, StaleRecord
 from danvan_desktop.services.overdue import overdue_condition
-from danvan_desktop.services.units import home, in_subtree, own_units, resolve_unit, unit_by_code
+from danvan_desktop.services.units import home, in_subtree, own_units, resolve_unit
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import RECORD_TABLES, Unit, utcnow
 from danvan_desktop.store.sqlite import fts_condition, short_condition
@@ -47,6 +47,7 @@ class Record:
     deleted: bool
     notes: str
     values: Mapping[str, Value]
+    unit_uid: str = ""  # the unit's global identity: its code alone may repeat (SPEC §2)
 
     @property
     def title(self) -> str:
@@ -123,14 +124,15 @@ def stored_columns(kind: RecordKind, values: Mapping[str, Value], notes: str, un
 
 def _select(kind: RecordKind) -> Select[Any]:
     t = RECORD_TABLES[kind.key]
-    return select(t, Unit.code.label("unit_code"), Unit.name.label("unit_name")).join(Unit, Unit.id == t.c.unit_id)
+    return (select(t, Unit.code.label("unit_code"), Unit.name.label("unit_name"), Unit.uid.label("unit_uid"))
+            .join(Unit, Unit.id == t.c.unit_id))
 
 
 def _record(kind: RecordKind, row: Any) -> Record:
     m = row._mapping
     return Record(kind.key, m["id"], m["unit_code"], m["unit_name"], m["created_at"], m["updated_at"],
                   m["created_by"], m["updated_by"], m["revision"], bool(m["deleted"]), m["notes"] or "",
-                  from_db(kind, m))
+                  from_db(kind, m), m["unit_uid"] or "")
 
 
 def _check_view(actor: Actor, kind: RecordKind) -> None:
@@ -228,6 +230,15 @@ def plain(kind: RecordKind, values: Mapping[str, Value]) -> dict[str, Any]:
     return out
 
 
+def _record_unit(s: Session, kind: RecordKind, record_id: str) -> Unit:
+    """The unit a stored record belongs to, by its row (local codes may repeat across communes, SPEC §2)."""
+    t = RECORD_TABLES[kind.key]
+    u = s.get(Unit, s.scalar(select(t.c.unit_id).where(t.c.id == record_id)))
+    if u is None:
+        raise NotFound(f"Không tìm thấy đơn vị của bản ghi “{record_id}”.")
+    return u
+
+
 def _load(s: Session, kind: RecordKind, record_id: str) -> Record:
     row = s.execute(_select(kind).where(RECORD_TABLES[kind.key].c.id == record_id)).first()
     if row is None:
@@ -265,7 +276,7 @@ def update_record(db: Database, actor: Actor, kind_key: str, record_id: str, val
         if expected_revision is not None and expected_revision != cur.revision:
             raise StaleRecord(f"{k.label} “{cur.title}” vừa được “{cur.updated_by}” sửa (lần {cur.revision}). "
                               "Hãy mở lại để xem bản mới nhất.")
-        old_unit = unit_by_code(s, cur.unit_code)
+        old_unit = _record_unit(s, k, record_id)
         _check_edit(s, actor, k, old_unit)
         root = home(s)
         new_unit = resolve_unit(s, root, unit) if unit else old_unit
@@ -297,7 +308,7 @@ def delete_record(db: Database, actor: Actor, kind_key: str, record_id: str) -> 
         cur = _load(s, k, record_id)
         if cur.deleted:
             return cur
-        _check_edit(s, actor, k, unit_by_code(s, cur.unit_code))
+        _check_edit(s, actor, k, _record_unit(s, k, record_id))
         s.execute(t.update().where(t.c.id == record_id).values(
             deleted=True, revision=cur.revision + 1, updated_at=utcnow(), updated_by=actor.username))
         write_audit(s, actor.username, "delete", k.key, record_id, {"before": plain(k, cur.values)})
@@ -312,7 +323,7 @@ def restore_deleted(db: Database, actor: Actor, kind_key: str, record_id: str) -
         cur = _load(s, k, record_id)
         if not cur.deleted:
             return cur
-        _check_edit(s, actor, k, unit_by_code(s, cur.unit_code))
+        _check_edit(s, actor, k, _record_unit(s, k, record_id))
         s.execute(t.update().where(t.c.id == record_id).values(
             deleted=False, revision=cur.revision + 1, updated_at=utcnow(), updated_by=actor.username))
         write_audit(s, actor.username, "undelete", k.key, record_id, {"after": plain(k, cur.values)})

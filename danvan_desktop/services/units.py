@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
@@ -36,6 +37,20 @@ class UnitInfo:
     depth: int = 0
     uid: str = ""  # global identity (SPEC §2)
     changes: Changes = field(default=NOTHING, compare=False, repr=False)  # set by the write that returned it
+    # How the window names the unit to services: the code, or "PARENT/CODE" when another unit of the office
+    # shares the code (two communes may both have a village "01", SPEC §2). Set by list_units.
+    ref: str = ""
+    parent_ref: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The unit's unambiguous name within the office (its code unless another unit shares it)."""
+        return self.ref or self.code
+
+    @property
+    def parent_key(self) -> str | None:
+        """The parent's key (see key)."""
+        return self.parent_ref or self.parent_code
 
     @property
     def level_label(self) -> str:
@@ -155,10 +170,18 @@ def list_units(db: Database) -> list[UnitInfo]:
         children.setdefault(u.parent_id, []).append(u)
     out: list[UnitInfo] = []
     base = root.path.count("/") - 2
+    shared = {code for code, n in Counter(u.code for u in rows).items() if n > 1}
+
+    def ref(u: Unit | None) -> str | None:
+        if u is None:
+            return None
+        parent = by_id.get(u.parent_id) if u.parent_id else None
+        return f"{parent.code}/{u.code}" if u.code in shared and parent is not None else u.code
 
     def walk(u: Unit) -> None:
         parent = by_id.get(u.parent_id) if u.parent_id else None
-        out.append(_info(u, parent.code if parent else None, base))
+        out.append(replace(_info(u, parent.code if parent else None, base), ref=ref(u) or u.code,
+                           parent_ref=ref(parent)))
         for c in sorted(children.get(u.id, []), key=lambda x: sort_key(x.name)):
             walk(c)
 

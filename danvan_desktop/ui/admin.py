@@ -245,7 +245,7 @@ def unit_tree_model(units: list[UnitInfo], parent: Any = None, *, details: bool 
     items: dict[str, QStandardItem] = {}
     for u in units:
         it = QStandardItem(u.name)
-        it.setData(u.code, Qt.ItemDataRole.UserRole)
+        it.setData(u.key, Qt.ItemDataRole.UserRole)  # unambiguous even when villages share a code
         it.setEditable(False)
         row = [it]
         if details:
@@ -253,9 +253,9 @@ def unit_tree_model(units: list[UnitInfo], parent: Any = None, *, details: bool 
                 cell = QStandardItem(text)
                 cell.setEditable(False)
                 row.append(cell)
-        holder = items.get(u.parent_code or "")
+        holder = items.get(u.parent_key or "")
         (holder if holder is not None else model.invisibleRootItem()).appendRow(row)
-        items[u.code] = it
+        items[u.key] = it
     return model
 
 
@@ -413,7 +413,7 @@ class AdminPage(QWidget):
         if not idx.isValid():
             return None
         code = idx.siblingAtColumn(0).data(Qt.ItemDataRole.UserRole)
-        return next((u for u in self.ctx.units if u.code == code), None)
+        return next((u for u in self.ctx.units if u.key == code), None)
 
     def new_unit(self) -> None:
         """Add a unit below the selected one."""

@@ -49,7 +49,7 @@ class AppContext(QObject):
     def unit_name(self, code: str | None) -> str:
         """A unit's name from its code ('' if unknown)."""
         for u in self.units:
-            if u.code == code:
+            if u.key == code or u.code == code:
                 return u.name
         return ""
 

@@ -224,7 +224,9 @@ class RecordForm(QDialog):
         if rec is not None:
             for f in self.kind.fields:
                 self.editors[f.key].set_value(rec.values.get(f.key))
-            self.editors["unit"].set_value(rec.unit_code)
+            unit_editor = self.editors["unit"]
+            assert isinstance(unit_editor, UnitField)
+            unit_editor.set_value(rec.unit_code, rec.unit_uid)
             self.editors["notes"].set_value(rec.notes)
         else:
             self.editors["unit"].set_value(unit_code or self.ctx.home.code)

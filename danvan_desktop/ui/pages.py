@@ -196,7 +196,7 @@ def in_scope(ctx: Any, unit_code: str, scope: str | None) -> bool:
     """Whether a unit lies in the subtree of `scope` (None: the whole office)."""
     if scope is None:
         return True
-    parents = {u.code: u.parent_code for u in ctx.units}
+    parents = {u.key: u.parent_key for u in ctx.units}
     code: str | None = unit_code
     while code is not None:
         if code == scope:

@@ -30,13 +30,13 @@ def may_edit_unit(ctx: Any, unit_code: str) -> bool:
     if not actor.can(Action.EDIT_OWN):
         return False
     home = ctx.home
-    unit = next((u for u in ctx.units if u.code == unit_code), None)
+    unit = next((u for u in ctx.units if u.key == unit_code), None)
     return unit_code == home.code or (unit is not None and unit.level == "thon" and unit.parent_code == home.code)
 
 
 def editable_units(ctx: Any) -> list[Any]:
     """The units the account may pick in a form: all of them, or its own office and villages."""
-    return [u for u in ctx.units if may_edit_unit(ctx, u.code)]
+    return [u for u in ctx.units if may_edit_unit(ctx, u.key)]
 
 
 def edit_refusal(ctx: Any, rec: Record) -> str | None:

@@ -255,7 +255,7 @@ class ReportPage(QWidget):
         self.unit.blockSignals(True)
         self.unit.clear()
         for u in self.ctx.units:
-            self.unit.addItem(INDENT * u.depth + u.name, u.code)
+            self.unit.addItem(INDENT * u.depth + u.name, u.key)
         self.unit.blockSignals(False)
         self.unit.set_value(keep)
 

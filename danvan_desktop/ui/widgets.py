@@ -361,17 +361,18 @@ class UnitField(QuietCombo):
 
     def __init__(self, units: list[UnitInfo], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._key_of_uid = {u.uid: u.key for u in units if u.uid}
         for u in units:
-            self.addItem(INDENT * u.depth + u.name, u.code)
+            self.addItem(INDENT * u.depth + u.name, u.key)  # the key: villages of two communes may share a code
         self.currentIndexChanged.connect(lambda _i: self.changed.emit())
 
     def value(self) -> str | None:
-        """The chosen unit's code."""
+        """The chosen unit's key (its code, or "PARENT/CODE" where another unit shares the code)."""
         return self.currentData()
 
-    def set_value(self, code: str | None) -> None:
-        """Choose a unit by code (unknown: the first, the home unit)."""
-        i = self.findData(code)
+    def set_value(self, code: str | None, uid: str = "") -> None:
+        """Choose a unit by its identity if given, else by key or code (unknown: the first, the home unit)."""
+        i = self.findData(self._key_of_uid.get(uid, code))
         self.setCurrentIndex(i if i >= 0 else 0)
 
 
