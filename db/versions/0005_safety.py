@@ -1,7 +1,7 @@
 """Safety (issue 11): record seals, the audit head kept outside the log, the religion right per account.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 import json
 import uuid
