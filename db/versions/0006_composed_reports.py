@@ -1,7 +1,7 @@
 """Composed reports (SPEC §5.1): drafts per unit and period, their sections, issued copies, texts from below.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 """
 import sqlalchemy as sa
 from alembic import op

@@ -1,7 +1,7 @@
 """Kept figures (issue 14): count tables per unit, month and value, kept by triggers; indexes of the stocks.
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
