@@ -21,7 +21,7 @@ from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.changes import Changes
 from danvan_desktop.services.errors import NotFound, Refused
-from danvan_desktop.services.merge import ConflictInfo, FieldDiff
+from danvan_desktop.services.merge import ConflictInfo, FieldDiff, open_conflict
 from danvan_desktop.services.records import from_db, plain, stored_columns
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import RECORD_TABLES, MergeConflict, Unit, utcnow
@@ -49,14 +49,7 @@ def resolve_conflict_fields(db: Database, actor: Actor, conflict_id: int,
     if not chosen:
         raise Refused("Chưa chọn trường nào để lấy từ bản nhận vào.")
     with db.transaction() as s:
-        c = s.get(MergeConflict, conflict_id)
-        if c is None:
-            raise NotFound(f"Không có xung đột số {conflict_id}.")
-        if c.status != "open":
-            raise Refused(f"Xung đột số {conflict_id} đã được xử lý ({c.status}).")
-        kind = get_kind(c.kind)
-        if kind.sensitive:
-            actor.require(Action.RELIGION)
+        c, kind = open_conflict(s, actor, conflict_id)
         unknown = chosen - set(kind.keys) - set(ENVELOPE)
         if unknown:
             raise Refused(f"{kind.label} không có trường “{', '.join(sorted(unknown))}”.")

@@ -720,6 +720,19 @@ def list_conflicts(db: Database, actor: Actor, status: str | None = "open") -> l
         return [_conflict_info(c) for c in s.scalars(stmt)]
 
 
+def open_conflict(s: Session, actor: Actor, conflict_id: int) -> tuple[MergeConflict, RecordKind]:
+    """A conflict still waiting for a decision, and its record kind (the religion right checked for it)."""
+    c = s.get(MergeConflict, conflict_id)
+    if c is None:
+        raise NotFound(f"Không có xung đột số {conflict_id}.")
+    if c.status != "open":
+        raise Refused(f"Xung đột số {conflict_id} đã được xử lý ({c.status}).")
+    kind = get_kind(c.kind)
+    if kind.sensitive:
+        actor.require(Action.RELIGION)
+    return c, kind
+
+
 def resolve_conflict(db: Database, actor: Actor, conflict_id: int, choice: str) -> ConflictInfo:
     """Decide a conflict: "keep_local" (the office's copy stays and becomes the newer one) or "take_incoming".
 
@@ -730,14 +743,7 @@ def resolve_conflict(db: Database, actor: Actor, conflict_id: int, choice: str) 
         raise Refused(f"Lựa chọn “{choice}” không hợp lệ (keep_local: giữ bản tại chỗ; take_incoming: lấy bản "
                       "nhận vào).")
     with db.transaction() as s:
-        c = s.get(MergeConflict, conflict_id)
-        if c is None:
-            raise NotFound(f"Không có xung đột số {conflict_id}.")
-        if c.status != "open":
-            raise Refused(f"Xung đột số {conflict_id} đã được xử lý ({c.status}).")
-        kind = get_kind(c.kind)
-        if kind.sensitive:
-            actor.require(Action.RELIGION)
+        c, kind = open_conflict(s, actor, conflict_id)
         t = RECORD_TABLES[kind.key]
         row = s.execute(select(t, Unit.code.label("unit_code_"), Unit.uid.label("unit_uid_"))
                         .join(Unit, Unit.id == t.c.unit_id).where(t.c.id == c.record_id)).first()
