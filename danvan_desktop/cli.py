@@ -57,6 +57,11 @@ def _password(prompt: str, env: str) -> str:
 
 
 def _db_path(args: argparse.Namespace) -> Path:
+    """The database file (for a server URL: the local path standing for it, store/target.server_place)."""
+    if args.db and _is_server(args.db):
+        from danvan_desktop.store.target import server_place, server_url
+
+        return server_place(server_url(args.db))
     if args.db:
         return Path(args.db)
     from danvan_desktop.app import default_db_path
@@ -64,9 +69,22 @@ def _db_path(args: argparse.Namespace) -> Path:
     return default_db_path()
 
 
+def _is_server(db: str) -> bool:
+    from danvan_desktop.store.target import is_server
+
+    return is_server(db)
+
+
+def _db_target(args: argparse.Namespace) -> Path | str:
+    """What --db names: a file, or a postgresql:// URL kept as text."""
+    return str(args.db).strip() if args.db and _is_server(args.db) else _db_path(args)
+
+
 def _open(args: argparse.Namespace) -> Any:
     from danvan_desktop.store.database import open_database
 
+    if args.db and _is_server(args.db):
+        return open_database(str(args.db).strip(), create=False)
     path = _db_path(args)
     if not path.exists():
         raise CliError(f"Không tìm thấy cơ sở dữ liệu “{path}”. Hãy khởi tạo bằng lệnh “init”.")
@@ -121,12 +139,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     if not (len(parents) == len(names) == len(levels)):
         raise CliError("Mỗi đơn vị cấp trên cần đủ ba tham số --parent-code, --parent-name, --parent-level.")
     password = _password(f"Mật khẩu cho tài khoản quản trị {args.admin}: ", "DANVAN_PASSWORD")
-    path = _db_path(args)
-    db = init_office(path, spec(args.unit_code, args.unit_name, args.level),
+    db = init_office(_db_target(args), spec(args.unit_code, args.unit_name, args.level),
                      [spec(c, n, lv) for c, n, lv in zip(parents, names, levels, strict=True)],
                      args.admin, password)
+    where = db.label if db.is_server else str(db.path)
     db.close()
-    print(f"Đã khởi tạo cơ sở dữ liệu “{path}” cho “{args.unit_name}”; tài khoản quản trị: {args.admin}.")
+    print(f"Đã khởi tạo cơ sở dữ liệu “{where}” cho “{args.unit_name}”; tài khoản quản trị: {args.admin}.")
     return EXIT_OK
 
 

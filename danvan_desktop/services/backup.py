@@ -113,7 +113,7 @@ def check_output_path(out: Path, db_path: Path, backup_folder: Path | None = Non
 
 def check_output(db: Database, out: Path) -> Path:
     """check_output_path for an open database (its configured backup folder included)."""
-    return check_output_path(out, db.path, backup_dir(db))
+    return check_output_path(out, db.place, backup_dir(db))
 
 
 def office_tag(db: Database) -> str:
@@ -131,7 +131,7 @@ def _tag(code: str, office_id: str) -> str:
 def backup_dir(db: Database) -> Path:
     """Where automatic backups go (setting 'backup_dir', else 'sao-luu' beside the database)."""
     configured = read_setting(db, "backup_dir")
-    return Path(configured) if configured else default_backup_dir(db.path)
+    return Path(configured) if configured else default_backup_dir(db.place)
 
 
 def default_backup_dir(db_path: Path) -> Path:
@@ -181,12 +181,19 @@ def _copy(src: sqlite3.Connection, dest: Path, progress: Callable[[int, int], No
     tmp.replace(dest)  # only a verified copy ever carries the final name
 
 
+def _file(db: Database) -> Path:
+    """The SQLite file of an office database (a server's copy is made by server_backup)."""
+    if db.path is None:
+        raise Refused(f"Cơ sở dữ liệu “{db.label}” nằm trên máy chủ; chưa sao lưu được theo cách này.")
+    return db.path
+
+
 def backup_to(db: Database, dest: Path, progress: Callable[[int, int], None] | None = None) -> BackupInfo:
     """Copy the open database to dest (verified), without permission checks (callers decide)."""
     dest = Path(dest)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        src = sqlite3.connect(str(db.path))
+        src = sqlite3.connect(str(_file(db)))
         try:
             _copy(src, dest, progress)
         finally:
@@ -280,7 +287,7 @@ def list_backups(db: Database) -> list[BackupInfo]:
     for p in folder.glob(f"{prefix}*.db"):
         if (info := _stamped(p, prefix)) is not None:
             out.append(info)
-    legacy = f"{AUTO_PREFIX}-{db.path.stem}-"
+    legacy = f"{AUTO_PREFIX}-{db.place.stem}-"
     home_code = read_setting(db, "home_unit")
     for p in folder.glob(f"{legacy}*.db"):
         info = _stamped(p, legacy)
@@ -352,7 +359,7 @@ def restore(db: Database, actor: Actor, source: Path,
     """
     actor.require(Action.RESTORE)
     source = Path(source)
-    for live in (db.path, *companions(db.path)):
+    for live in (db.place, *companions(db.place)):
         if _same_file(source, live):
             raise Refused(f"Tệp “{source.name}” là chính tệp dữ liệu đang dùng, không phải bản sao lưu.")
     facts = backup_facts(source)
@@ -362,7 +369,7 @@ def restore(db: Database, actor: Actor, source: Path,
                           f"không phải của cơ quan này (mã “{current}”); không khôi phục.",
                           facts.unit_code, facts.unit_name)
     safety = auto_backup(db, "truoc-khoi-phuc", protect=source)
-    path = db.path
+    path = _file(db)
     db.close()
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dest = sqlite3.connect(str(path))

@@ -34,7 +34,7 @@ def init_office(path: Path | str, home: UnitSpec, ancestors: list[UnitSpec], adm
     try:
         with db.transaction() as s:
             if get_setting(s, "home_unit"):
-                raise Refused(f"Tệp “{db.path.name}” đã được khởi tạo cho một đơn vị; không khởi tạo lại.")
+                raise Refused(f"Cơ sở dữ liệu “{db.label}” đã được khởi tạo cho một đơn vị; không khởi tạo lại.")
             parent: Unit | None = None
             for spec in reversed(ancestors):
                 existing = s.scalar(select(Unit).where(Unit.code == spec.code, Unit.parent_id.is_(None)

@@ -5,19 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from danvan_desktop.paths import migrations_path
 from danvan_desktop.store.errors import DatabaseDamaged, DatabaseTooNew, DatabaseUnavailable
 from danvan_desktop.store.schema import HEAD_REVISION
 from danvan_desktop.store.sqlite import WRITE, foreign_keys_off, make_engine, online_backup
+from danvan_desktop.store.target import is_server, server_place, server_url, shown
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -51,29 +54,71 @@ def unavailable(path: Path, err: sqlite3.OperationalError) -> DatabaseUnavailabl
 
 @dataclass
 class Database:
-    """An open office database: its file and engine. Services take one of these."""
+    """An open office database: an SQLite file or a PostgreSQL database on a server. Services take one of these.
 
-    path: Path
+    `path` is the SQLite file (None on a server); `place` is a local path standing for the database on this PC
+    (the file itself, or a name in the user's data folder for a server): drafts and the default backup folder
+    sit beside it.
+    """
+
+    path: Path | None
     engine: Engine
+    url: URL | None = None
+    place_: Path | None = None
+
+    @property
+    def is_server(self) -> bool:
+        """True for a database on a PostgreSQL server (several PCs at once)."""
+        return self.url is not None
+
+    @property
+    def dialect(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.engine.dialect.name
+
+    @property
+    def place(self) -> Path:
+        """The local path standing for this database (see the class docstring)."""
+        if self.place_ is not None:
+            return self.place_
+        assert self.path is not None
+        return self.path
+
+    @property
+    def label(self) -> str:
+        """How messages name this database: the file's name, or the server URL without a password."""
+        return shown(self.url) if self.url is not None else self.place.name
 
     @cached_property
     def write_engine(self) -> Engine:
-        """The same engine and pool, its transactions opened with BEGIN IMMEDIATE (store/sqlite.py)."""
+        """The same engine and pool, its transactions opened as writers: BEGIN IMMEDIATE on SQLite
+        (store/sqlite.py), the writers' advisory lock on a server (store/postgres.py)."""
         return self.engine.execution_options(**WRITE)
+
+    def _unavailable(self, e: DBAPIError) -> Exception | None:
+        if self.url is not None:
+            from danvan_desktop.store.postgres import unavailable as pg_unavailable
+
+            return pg_unavailable(self.url, e.orig or e) if isinstance(e, OperationalError) else None
+        if isinstance(e.orig, sqlite3.OperationalError):
+            return unavailable(self.place, e.orig)
+        return None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: everything inside commits together or not at all.
 
-        A read-only file, a full disk or a lock held too long raises DatabaseUnavailable (plain Vietnamese).
+        A read-only file, a full disk, a server gone or a lock held too long raises DatabaseUnavailable
+        (plain Vietnamese).
         """
         try:
-            # WRITE: BEGIN IMMEDIATE, so this waits its turn for the write lock instead of failing later.
+            # WRITE: waits its turn for the write lock at the start instead of failing later.
             with Session(self.write_engine, expire_on_commit=False) as s, s.begin():
                 yield s
-        except OperationalError as e:
-            if isinstance(e.orig, sqlite3.OperationalError):
-                raise unavailable(self.path, e.orig) from e
+        except DBAPIError as e:
+            plain = self._unavailable(e)
+            if plain is not None:
+                raise plain from e
             raise
 
     @contextmanager
@@ -82,13 +127,14 @@ class Database:
         try:
             with Session(self.engine) as s:
                 yield s
-        except OperationalError as e:
-            if isinstance(e.orig, sqlite3.OperationalError):
-                raise unavailable(self.path, e.orig) from e
+        except DBAPIError as e:
+            plain = self._unavailable(e)
+            if plain is not None:
+                raise plain from e
             raise
 
     def close(self) -> None:
-        """Release the file (checkpoints the WAL)."""
+        """Release the file (checkpoints the WAL) or the server connections."""
         self.engine.dispose()
 
 
@@ -121,9 +167,16 @@ def _upgrade(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_path()))
-    with engine.connect() as conn, foreign_keys_off(conn), conn.begin():
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    server = engine.dialect.name == "postgresql"
+    with engine.connect() as conn:
+        guard: AbstractContextManager[Any] = nullcontext() if server else foreign_keys_off(conn)
+        with guard, conn.begin():
+            if server:  # two PCs opening a new server database at once: one migrates, the other then finds it done
+                from danvan_desktop.store.postgres import WRITE_LOCK_KEY
+
+                conn.execute(text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
 
 
 def backup_before_migration(path: Path, revision: str | None) -> Path:
@@ -134,8 +187,47 @@ def backup_before_migration(path: Path, revision: str | None) -> Path:
     return dest
 
 
+def _server_revision(engine: Engine, url: URL) -> str | None:
+    from danvan_desktop.store.postgres import unavailable as pg_unavailable
+
+    try:
+        with engine.connect() as c:
+            has = c.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar()
+            return c.execute(text("SELECT version_num FROM alembic_version")).scalar() if has else None
+    except DBAPIError as e:
+        raise pg_unavailable(url, e.orig or e) from e
+
+
+def open_server(text_url: str) -> Database:
+    """Open a PostgreSQL database (it must exist: the server's administrator creates it), upgraded to the current
+    schema in one transaction. The server's own backups (pg_dump) are the administrator's; see README."""
+    from danvan_desktop.store.postgres import make_engine as pg_engine
+    from danvan_desktop.store.postgres import unavailable as pg_unavailable
+
+    url = server_url(text_url)
+    engine = pg_engine(url)
+    try:
+        current = _server_revision(engine, url)
+        if current is not None and current > HEAD_REVISION:
+            raise DatabaseTooNew(f"Cơ sở dữ liệu “{shown(url)}” được tạo bởi phiên bản Dân vận mới hơn (lược đồ "
+                                 f"{current}). Hãy cập nhật chương trình trên máy này.")
+        if current != HEAD_REVISION:
+            _upgrade(engine)
+    except OperationalError as e:
+        engine.dispose()
+        raise pg_unavailable(url, e.orig or e) from e
+    except Exception:
+        engine.dispose()
+        raise
+    return Database(path=None, engine=engine, url=url, place_=server_place(url))
+
+
 def open_database(path: Path | str, *, create: bool = True) -> Database:
-    """Open (creating if asked) the database at path, upgraded to the current schema."""
+    """Open (creating if asked) the database at path, or on the server a postgresql:// URL names, upgraded to
+    the current schema."""
+    if is_server(path):
+        assert isinstance(path, str)
+        return open_server(path)
     path = Path(path).expanduser().resolve()
     if not path.exists():
         if not create:

@@ -16,8 +16,9 @@ from danvan_desktop.domain.text import sql_collate
 
 # How long a writer waits for another writer's lock before giving up (a big merge holds it a while).
 BUSY_TIMEOUT_S = 120
-WRITE = {"sqlite_write": True}
-"""Execution options of a connection that will write: its transaction starts with BEGIN IMMEDIATE."""
+WRITE = {"danvan_write": True}
+"""Execution options of a connection that will write: its transaction starts with BEGIN IMMEDIATE (on a server,
+store/postgres.py takes the writers' lock instead)."""
 
 
 def make_engine(path: Path | str) -> Engine:
@@ -47,7 +48,7 @@ def make_engine(path: Path | str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_write") else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("danvan_write") else "BEGIN")
 
     return engine
 

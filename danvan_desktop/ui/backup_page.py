@@ -273,13 +273,13 @@ class BackupPage(QWidget):
         if self.running:
             return
         if dest is None:
-            name = f"{self.ctx.db.path.stem}-sao-luu-{dt.datetime.now().strftime('%Y%m%d-%H%M')}.db"
+            name = f"{self.ctx.db.place.stem}-sao-luu-{dt.datetime.now().strftime('%Y%m%d-%H%M')}.db"
             chosen, _f = QFileDialog.getSaveFileName(self, "Sao lưu ra tệp", str(Path.home() / name),
                                                      "Tệp dữ liệu Dân vận (*.db)")
             if not chosen:
                 return
             dest = Path(chosen if chosen.lower().endswith(".db") else chosen + ".db")
-        if dest.resolve() == self.ctx.db.path.resolve():
+        if dest.resolve() == self.ctx.db.place.resolve():
             self.status.setText("Không thể sao lưu đè lên chính tệp dữ liệu đang dùng; hãy chọn tên khác.")
             return
         ctx, relay, out = self.ctx, self.relay, dest
@@ -435,5 +435,5 @@ class AutomaticBackups(QObject):
         if self.busy is not None:
             self.busy.hide()
         warn(self.window, "Chưa sao lưu được khi đóng chương trình:\n" + self.last_error + "\n\nDữ liệu đã lưu vẫn "
-             f"nguyên vẹn trong tệp “{self.ctx.db.path}”; lần mở sau chương trình sẽ sao lưu lại.")
+             f"nguyên vẹn trong “{self.ctx.db.label}”; lần mở sau chương trình sẽ sao lưu lại.")
         self._end()

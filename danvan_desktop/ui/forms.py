@@ -63,7 +63,7 @@ class RecordForm(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         # What is typed is kept in a draft file a second after each change, until saved or abandoned.
-        self.drafts = DraftStore(ctx.db.path)
+        self.drafts = DraftStore(ctx.db.place)
         self.draft_key = draft_key or DraftStore.new_key()
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)

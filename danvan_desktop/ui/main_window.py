@@ -426,7 +426,7 @@ class MainWindow(QMainWindow):
         from danvan_desktop.ui.forms import RecordForm
 
         ctx = self.ctx
-        drafts = DraftStore(ctx.db.path).load(ctx.actor.username)
+        drafts = DraftStore(ctx.db.place).load(ctx.actor.username)
         if not drafts:
             return []
         names = "\n".join(f"• {get_kind(d.kind).label} ({'sửa' if d.record_id else 'thêm mới'}), "
