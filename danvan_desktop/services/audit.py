@@ -23,6 +23,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from danvan_desktop.services.seals import broken_seals, seal_pending
+from danvan_desktop.store.database import OWN_MARKS
 from danvan_desktop.store.schema import AuditEntry, Setting, utcnow
 from danvan_desktop.store.sqlite import audit_head_file, read_audit_head, write_audit_head
 
@@ -69,6 +70,7 @@ def write_audit(s: Session, username: str, action: str, kind: str = "", record_i
                        prev_hash=prev, hash=h, seal=seal)
     s.add(entry)
     s.flush()
+    s.info.setdefault(OWN_MARKS, []).append(entry.id)  # this window's own change (store/database.py)
     _put_head(s, entry.id, h)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from danvan_desktop.store.sqlite import WRITE, foreign_keys_off, make_engine, on
 from danvan_desktop.store.target import is_server, server_place, server_url, shown
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+# Session.info key under which a write transaction lists the change marks (audit entry ids) it wrote.
+OWN_MARKS = "danvan_own_marks"
 
 
 def unavailable(path: Path, err: sqlite3.OperationalError) -> DatabaseUnavailable:
@@ -65,6 +68,16 @@ class Database:
     engine: Engine
     url: URL | None = None
     place_: Path | None = None
+    # Change marks (audit entry ids) this process wrote: the watcher of other PCs' changes skips them.
+    own_marks: set[int] = field(default_factory=set, repr=False, compare=False)
+    _marks_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def take_own_marks(self, marks: set[int]) -> set[int]:
+        """Of these marks, the ones this process wrote (forgotten once asked: each is seen once)."""
+        with self._marks_lock:
+            mine = marks & self.own_marks
+            self.own_marks -= mine
+            return mine
 
     @property
     def is_server(self) -> bool:
@@ -111,11 +124,20 @@ class Database:
         A read-only file, a full disk, a server gone or a lock held too long raises DatabaseUnavailable
         (plain Vietnamese).
         """
+        marks: set[int] = set()
         try:
             # WRITE: waits its turn for the write lock at the start instead of failing later.
             with Session(self.write_engine, expire_on_commit=False) as s, s.begin():
                 yield s
-        except DBAPIError as e:
+                # Before the commit, so the watcher never takes this window's own write for another PC's.
+                marks = set(s.info.pop(OWN_MARKS, ()))
+                with self._marks_lock:
+                    self.own_marks |= marks
+        except BaseException as e:
+            with self._marks_lock:  # rolled back: an id SQLite may hand out again to another PC's entry
+                self.own_marks -= marks
+            if not isinstance(e, DBAPIError):
+                raise
             plain = self._unavailable(e)
             if plain is not None:
                 raise plain from e

@@ -21,6 +21,9 @@ class AppContext(QObject):
     changed = Signal(object)
     recordsChanged = Signal(str)  # a kind key whose records changed (derived from `changed`)
     unitsChanged = Signal()  # after the admin changed the unit tree
+    # What another PC (or program) changed, seen by ui/watch.py: also broadcast on `changed` like a local write;
+    # this one lets a screen that writes on every load (the report composer) tell the two apart.
+    changedElsewhere = Signal(object)
     databaseReplaced = Signal(object)  # a restore reopened the file: the new Database (the window is rebuilt)
 
     def __init__(self, db: Database, actor: Actor, runner: TaskRunner, units: list[UnitInfo],

@@ -223,9 +223,12 @@ class Session:
 
     def _open(self) -> MainWindow:
         from danvan_desktop.ui.backup_page import AutomaticBackups
+        from danvan_desktop.ui.watch import watch_window
 
         window = build_window(self.db, self.actor, self.runner)
         window.ctx.databaseReplaced.connect(self._replace)
+        # Other PCs on the server, or a command-line import beside the window: their changes refresh the screens.
+        self.watcher = watch_window(window, window.ctx)
         if self.automatic_backups:
             self.backups = AutomaticBackups(window)
         return window

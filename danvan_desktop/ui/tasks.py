@@ -37,6 +37,7 @@ class _Pending:
     label: str
     changes: Changes | None = None  # a write: what to broadcast if its result does not say
     is_write: bool = False
+    quiet: bool = False  # background upkeep (the change watcher): never shown as busy
 
 
 def changes_of(result: Any) -> Changes | None:
@@ -112,23 +113,32 @@ class TaskRunner(QObject):
 
     @property
     def busy(self) -> bool:
-        """Whether any task is running or waiting to be delivered."""
-        return bool(self._pending)
+        """Whether any task a person asked for is running or waiting to be delivered."""
+        return any(not p.quiet for p in self._pending.values())
 
     def busy_text(self) -> str:
         """The label of the most recent task still running ('' when idle); a queued write says what it waits for."""
-        if not self._pending:
+        shown = [p for p in self._pending.values() if not p.quiet]
+        if not shown:
             return ""
-        writes = [p for p in self._pending.values() if p.is_write]
+        writes = [p for p in shown if p.is_write]
         if len(writes) > 1:
             return f"{writes[-1].label.rstrip('…')} (chờ {writes[0].label.rstrip('…').lower()} xong)…"
-        return next(reversed(self._pending.values())).label
+        return shown[-1].label
 
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[TaskFailure], None] | None = None, *, owner: QObject | None = None,
-            label: str = "Đang xử lý…") -> int:
-        """Start a read fn() in the background; returns a task id. (Database writes go through write().)"""
-        return self._submit(self._pool, fn, _Pending(on_done, on_error, owner, label))
+            label: str = "Đang xử lý…", quiet: bool = False) -> int:
+        """Start a read fn() in the background; returns a task id. (Database writes go through write().)
+
+        `quiet`: upkeep nobody asked for (looking for other PCs' changes), left out of the busy indicator.
+        """
+        return self._submit(self._pool, fn, _Pending(on_done, on_error, owner, label, quiet=quiet))
+
+    def announce(self, changes: Changes) -> None:
+        """Broadcast changes made elsewhere (another PC, another program) as the writer lane does its own."""
+        if not self._closed:
+            self.changed.emit(changes)
 
     def write(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
               on_error: Callable[[TaskFailure], None] | None = None, *, owner: QObject | None = None,
@@ -154,6 +164,8 @@ class TaskRunner(QObject):
         self._pending[tid] = pending
         self._fns[tid] = fn
         self._futures[tid] = pool.submit(_work, tid, self._fns, self._relay)
+        if pending.quiet:
+            return tid
         if not was_busy:
             self.busyChanged.emit(True, pending.label)
         else:
@@ -187,7 +199,9 @@ class TaskRunner(QObject):
                 else:
                     traceback.print_exception(payload.error)
         finally:
-            if not self._pending:
+            if p is not None and p.quiet:
+                pass  # upkeep: the busy indicator never knew of it
+            elif not self.busy:
                 self.busyChanged.emit(False, "")
             else:
                 self.busyChanged.emit(True, self.busy_text())

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFileDialog, QListWidgetItem, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QListWidgetItem, QWidget
 
 from danvan_desktop.domain.periods import Period
 from danvan_desktop.domain.report_doc import FIELD_KEYS, ComposedReport, Section
@@ -61,6 +61,12 @@ class Composer(ComposerView):
         self.take_button.clicked.connect(self.take_passage)
         self.child_list.currentRowChanged.connect(self._child_chosen)
         self.issues.itemDoubleClicked.connect(self._open_issue)
+        # Another PC saved records or this report: compose again, but never under the person's typing cursor.
+        self._stale_elsewhere = False
+        ctx.changedElsewhere.connect(self._changed_elsewhere)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_moved)
         self.load()
 
     # -- plumbing
@@ -96,6 +102,28 @@ class Composer(ComposerView):
         # The window's one writer lane: a save waits for a merge instead of failing; the Changes a report write
         # returns are broadcast to the other screens.
         self.ctx.runner.write(fn, lambda v: finish(done, v), lambda f: finish(failed, f), owner=self, label=label)
+
+    # -- changes made on another PC
+    def typing(self) -> bool:
+        """Whether the keyboard is in one of the composer's text boxes."""
+        w = QApplication.focusWidget()
+        return w is not None and self.isAncestorOf(w) and (
+            w in (self.own, self.generated) or w in self.field_edits.values())
+
+    def _changed_elsewhere(self, changes: Any) -> None:
+        if not (changes.figures or changes.reports):
+            return
+        if self.isVisible() and self.typing():
+            self._stale_elsewhere = True
+            self.status.setText("Dữ liệu vừa được thay đổi trên máy khác; báo cáo sẽ được lập lại khi bạn rời ô "
+                                "đang gõ (những gì bạn gõ được giữ).")
+            return
+        self.load()
+
+    def _focus_moved(self, _old: Any, _new: Any) -> None:
+        if self._stale_elsewhere and not self.typing():
+            self._stale_elsewhere = False
+            self.load()
 
     # -- loading
     def load(self) -> None:
