@@ -33,6 +33,7 @@ from danvan_desktop.domain.validation import ValidationError, check_record
 from danvan_desktop.domain.vnformat import fmt_date
 from danvan_desktop.exchange.drafts import DraftStore
 from danvan_desktop.services.duplicates import possible_duplicates
+from danvan_desktop.services.errors import StaleRecord
 from danvan_desktop.services.records import Record, RecordQuery, add_record, delete_record, update_record
 from danvan_desktop.ui.i18n import ask, show_failure
 from danvan_desktop.ui.permissions import edit_denial, edit_refusal, editable_units
@@ -456,6 +457,9 @@ class RecordForm(QDialog):
     def _save_failed(self, failure: TaskFailure) -> None:
         self._set_saving(False)
         err = failure.error
+        if isinstance(err, StaleRecord) and self.record is not None:
+            self._show_stale(self.record)
+            return
         if isinstance(err, ValidationError):
             extra: dict[str, str] = {}
             for fe in err.errors:
@@ -464,6 +468,56 @@ class RecordForm(QDialog):
             self._show_errors(extra)
             return
         show_failure(self, failure)
+
+    # -- someone else saved first ---------------------------------------------------------------------------
+
+    def _show_stale(self, opened: Record) -> None:
+        """The save was refused (the record changed since the form opened): fetch their change, then ask."""
+        from danvan_desktop.services.stale import stale_edit
+
+        ctx, kind_key, initial, yours = self.ctx, self.kind.key, dict(self._initial), self.raw_values()
+        ctx.runner.run(lambda: stale_edit(ctx.db, ctx.actor, kind_key, opened.id, initial, yours),
+                       lambda edit: self._ask_stale(edit, yours), lambda f: show_failure(self, f), owner=self,
+                       label="Đang đọc bản vừa được lưu…")
+
+    def _ask_stale(self, edit: Any, yours: dict[str, Any]) -> None:
+        from danvan_desktop.ui.stale_dialog import StaleDialog
+
+        dlg = StaleDialog(self.kind.key, edit, yours, self.ctx.unit_name, self)
+        self.stale_dialog = dlg
+        dlg.finished.connect(lambda _r: self._stale_answered(dlg, edit, yours))
+        dlg.open()
+
+    def _stale_answered(self, dlg: Any, edit: Any, yours: dict[str, Any]) -> None:
+        """Take the stored copy into the form; with "merge" the fields the person changed are put back on it."""
+        if dlg.choice not in ("merge", "reload"):
+            return
+        current: Record = edit.current
+        mine_changed = {k for k, v in yours.items() if v != self._initial.get(k)}
+        self.record = current
+        for ed in self.editors.values():
+            ed.blockSignals(True)
+        try:
+            self._fill({}, None)
+            self._initial = self.raw_values()
+            if dlg.choice == "merge":
+                for key in mine_changed:  # UnitField takes its key ("PARENT/CODE" too) as a code
+                    self.editors[key].set_value(yours[key])
+        finally:
+            for ed in self.editors.values():
+                ed.blockSignals(False)
+        self._touched.update(mine_changed)
+        self.validate()
+        who = edit.saved_by_name or edit.saved_by
+        if dlg.choice == "merge":
+            text = (f"Biểu mẫu đã lấy bản {who} vừa lưu (lần sửa {current.revision}) và giữ {len(mine_changed)} mục "
+                    "bạn đã sửa. Xem lại rồi bấm Lưu.")
+            self._draft_timer.start()
+        else:
+            text = (f"Biểu mẫu đang hiện bản {who} vừa lưu (lần sửa {current.revision}). Phần bạn nhập đã được chép "
+                    "vào bộ nhớ tạm.")
+        self.saved_note.setText(text)
+        self.saved_note.setVisible(True)
 
     def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         """Ctrl+Enter saves from anywhere in the form (Enter alone presses the default button, Lưu);

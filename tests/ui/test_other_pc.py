@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 
@@ -17,7 +18,7 @@ from danvan_desktop.services.records import add_record
 from danvan_desktop.ui.models import MeetingTableModel
 from danvan_desktop.ui.watch import ChangeWatcher, watch_window
 from tests.ui.conftest import ADMIN, PASSWORD
-from tests.ui.helpers import open_window, wait_idle
+from tests.ui.helpers import fill, open_window, wait_idle
 
 NEVER = 10 * 60 * 1000  # tests that look by hand give the timer an interval it never reaches
 
@@ -126,4 +127,119 @@ def test_a_database_that_stops_answering_is_said_in_the_status_bar_not_in_a_box(
         watch_module.changes_since = real
     look(qtbot, watcher)
     assert not watcher.note.isVisibleTo(window)
-    assert Qt  # keys are typed in the stale-edit tests below
+
+
+_COLLEAGUE = r"""
+import sys
+from danvan_desktop.services.accounts import authenticate
+from danvan_desktop.services.records import update_record
+from danvan_desktop.store.database import open_database
+
+db = open_database(sys.argv[1])
+actor = authenticate(db, "canbo", sys.argv[3])
+update_record(db, actor, "meeting", sys.argv[2],
+              {"title": "Tiếp xúc cử tri sau kỳ họp thứ 9", "location": "Nhà văn hóa bản Nà Ản"})
+db.close()
+"""
+
+
+def colleague_saves(db_path: Path, record_id: str) -> None:
+    """Lò Thị Mai, at another PC, saves the same meeting: a new title and place."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), PYTHONIOENCODING="utf-8")
+    r = subprocess.run([sys.executable, "-c", _COLLEAGUE, str(db_path), record_id, PASSWORD], env=env,
+                       capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.fixture
+def opened_form(qtbot, ctx):  # noqa: ANN001, ANN201
+    """A meeting stored, then opened for editing in the real form (revision 1)."""
+    from danvan_desktop.ui.forms import RecordForm
+
+    rec = add_record(ctx.db, ADMIN, "meeting", {"kind": "tiep_xuc_cu_tri", "title": "Tiếp xúc cử tri",
+                                                "date": dt.date(2026, 3, 5), "participants": 80})
+    form = RecordForm(ctx, "meeting", rec)  # closed below, not by qtbot: its Esc would ask about the typing
+    form.show()
+    yield form, rec
+    dlg = getattr(form, "stale_dialog", None)
+    if dlg is not None:
+        dlg.close()
+    form.discard_draft()
+    form._initial = form.raw_values()  # closing a form with typing in it would ask first
+    form.close()
+    form.deleteLater()
+
+
+def _type_mine(qtbot, form) -> None:  # noqa: ANN001
+    """The admin changes the number of participants and writes a note, with key events."""
+    fill(qtbot, form, {"participants": 95, "notes": "Cử tri phản ánh đường sạt lở"})
+
+
+def test_a_save_over_another_pcs_change_is_refused_with_their_change_shown(qtbot, ctx, opened_form):  # noqa: ANN001
+    form, rec = opened_form
+    colleague_saves(ctx.db.path, rec.id)  # while the form is open
+    _type_mine(qtbot, form)
+    qtbot.keyClick(form.save_button, Qt.Key.Key_Return)  # Enter saves
+    qtbot.waitUntil(lambda: getattr(form, "stale_dialog", None) is not None and form.stale_dialog.isVisible())
+    dlg = form.stale_dialog
+    heading = dlg.heading.text()
+    assert "Lò Thị Mai (canbo)" in heading and "sửa lúc" in heading and "lần sửa 2" in heading
+    rows = {dlg.table.item(r, 0).text(): (dlg.table.item(r, 1).text(), dlg.table.item(r, 2).text())
+            for r in range(dlg.table.rowCount())}
+    assert rows == {
+        "Nội dung (họ sửa)": ("Tiếp xúc cử tri sau kỳ họp thứ 9", "Tiếp xúc cử tri"),
+        "Địa điểm (họ sửa)": ("Nhà văn hóa bản Nà Ản", "(trống)"),
+        "Số người tham dự (bạn sửa)": ("80", "95"),
+        "Ghi chú (bạn sửa)": ("(trống)", "Cử tri phản ánh đường sạt lở"),
+    }
+    from danvan_desktop.services.records import get_record
+
+    stored = get_record(ctx.db, ADMIN, "meeting", rec.id)
+    assert (stored.revision, stored.values["participants"], stored.notes) == (2, 80, "")  # nothing overwritten
+    # The typing is still in the form, and can be copied.
+    assert form.editors["participants"].value() == 95
+    copied = dlg.copy_typing()
+    assert "Số người tham dự: 95" in copied and "Ghi chú: Cử tri phản ánh đường sạt lở" in copied
+    from PySide6.QtWidgets import QApplication
+
+    assert QApplication.clipboard().text() == copied
+    # Keep mine on theirs, check, and save: both people's changes are stored, as revision 3.
+    qtbot.mouseClick(dlg.merge_button, Qt.MouseButton.LeftButton)
+    assert form.editors["title"].value() == "Tiếp xúc cử tri sau kỳ họp thứ 9"
+    assert form.editors["location"].value() == "Nhà văn hóa bản Nà Ản"
+    assert form.editors["participants"].value() == 95
+    assert "giữ 2 mục bạn đã sửa" in form.saved_note.text()
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        qtbot.keyClick(form.save_button, Qt.Key.Key_Return)
+    stored = get_record(ctx.db, ADMIN, "meeting", rec.id)
+    assert stored.revision == 3
+    assert (stored.values["title"], stored.values["location"], stored.values["participants"], stored.notes) == (
+        "Tiếp xúc cử tri sau kỳ họp thứ 9", "Nhà văn hóa bản Nà Ản", 95, "Cử tri phản ánh đường sạt lở")
+
+
+def test_taking_their_copy_shows_it_and_keeps_the_typing_on_the_clipboard(qtbot, ctx, opened_form):  # noqa: ANN001
+    form, rec = opened_form
+    colleague_saves(ctx.db.path, rec.id)
+    _type_mine(qtbot, form)
+    form.save()
+    qtbot.waitUntil(lambda: getattr(form, "stale_dialog", None) is not None and form.stale_dialog.isVisible())
+    qtbot.mouseClick(form.stale_dialog.reload_button, Qt.MouseButton.LeftButton)
+    from PySide6.QtWidgets import QApplication
+
+    assert "Số người tham dự: 95" in QApplication.clipboard().text()
+    assert form.editors["title"].value() == "Tiếp xúc cử tri sau kỳ họp thứ 9"
+    assert form.editors["participants"].value() == 80 and not form.is_dirty()
+    assert form.record.revision == 2
+
+
+def test_closing_the_question_changes_nothing_and_the_save_stays_refused(qtbot, ctx, opened_form):  # noqa: ANN001
+    form, rec = opened_form
+    colleague_saves(ctx.db.path, rec.id)
+    _type_mine(qtbot, form)
+    form.save()
+    qtbot.waitUntil(lambda: getattr(form, "stale_dialog", None) is not None and form.stale_dialog.isVisible())
+    qtbot.keyClick(form.stale_dialog, Qt.Key.Key_Escape)
+    assert form.editors["participants"].value() == 95 and form.record.revision == 1
+    form.stale_dialog = None
+    form.save()
+    qtbot.waitUntil(lambda: form.stale_dialog is not None and form.stale_dialog.isVisible())
