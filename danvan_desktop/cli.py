@@ -542,7 +542,10 @@ def _open_window(args: argparse.Namespace) -> int:
         return run_smoke(db_path=Path(args.db) if args.db else None, demo=args.demo, user=args.user)
     from danvan_desktop.ui.main import run_gui
 
-    return run_gui(db_path=Path(args.db) if args.db else None, demo=args.demo)
+    # A URL stays text (a server; open_database checks its scheme). Told apart without importing SQLAlchemy,
+    # so the sign-in still shows before the data layer is loaded.
+    db = str(args.db).strip() if args.db else ""
+    return run_gui(db_path=db if "://" in db else Path(db) if db else None, demo=args.demo)
 
 
 def run(argv: Sequence[str]) -> int:

@@ -129,14 +129,22 @@ class LoginDialog(QDialog):
 class SetupWizard(QDialog):
     """First run: choose the office's unit (catalogue, searchable without marks, or typed), create the admin."""
 
-    def __init__(self, path: Path, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, path: Path | str, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.path, self.runner = path, runner
         self.db: Database | None = None
         self.actor: Actor | None = None
+        # The server chosen with "Máy chủ dữ liệu…" (its URL, no password); '' for the file on this PC. A server
+        # whose database already holds an office ends the wizard with `db` set and no `actor`: sign in there.
+        self.server = path if isinstance(path, str) else ""
         self.setWindowTitle("Khởi tạo Dân vận – lần đầu sử dụng")
         self.setMinimumSize(640, 520)
         lay = QVBoxLayout(self)
+        self.where = QLabel()
+        self.where.setWordWrap(True)
+        self.where.setStyleSheet("color: #444;")
+        lay.addWidget(self.where)
+        self._show_where()
         self.stack = QStackedWidget()
         lay.addWidget(self.stack, 1)
         self.stack.addWidget(self._unit_page())
@@ -150,7 +158,12 @@ class SetupWizard(QDialog):
         self.next.setDefault(True)
         self.quit = QPushButton("Thoát")
         self.quit.setAutoDefault(False)
+        self.server_button = QPushButton("Máy chủ dữ liệu…")
+        self.server_button.setAutoDefault(False)
+        self.server_button.setToolTip("Nhiều máy trong cơ quan dùng chung một cơ sở dữ liệu trên máy chủ PostgreSQL")
+        self.server_button.clicked.connect(self.choose_server)
         row.addWidget(self.back)
+        row.addWidget(self.server_button)
         row.addStretch(1)
         row.addWidget(self.next)
         row.addWidget(self.quit)
@@ -167,6 +180,38 @@ class SetupWizard(QDialog):
         self._go(0)
         self._search()
         self._load_provinces()
+
+    # -- where the data lives: this PC's file, or the office's server --------------------------------------
+
+    def _show_where(self) -> None:
+        if self.server:
+            self.where.setText(f"Dữ liệu lưu trên máy chủ: <b>{self.server}</b> (nhiều máy dùng chung).")
+        else:
+            self.where.setText("Dữ liệu lưu trong tệp trên máy này. Cơ quan có máy chủ dữ liệu dùng chung: bấm "
+                               "“Máy chủ dữ liệu…”.")
+
+    def choose_server(self) -> None:
+        """Ask for the server (address, database, user name), then go on there."""
+        from danvan_desktop.ui.server_start import ServerDialog
+
+        dlg = ServerDialog(self.runner, self)
+        self.server_dialog = dlg
+        dlg.finished.connect(lambda result: self._server_chosen(dlg, result))
+        dlg.open()
+
+    def _server_chosen(self, dlg: QDialog, result: int) -> None:
+        from danvan_desktop.ui.server_start import ServerDialog
+
+        assert isinstance(dlg, ServerDialog)
+        if result != QDialog.DialogCode.Accepted or dlg.db is None:
+            return
+        self.server = self.path = dlg.url
+        if dlg.office:  # the office already works on this server: this PC joins it and signs in
+            self.db = dlg.db
+            self.accept()
+            return
+        dlg.db.close()  # an empty database: the wizard creates the office there
+        self._show_where()
 
     # -- page 1: the unit ---------------------------------------------------------------------------------
 

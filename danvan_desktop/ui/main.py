@@ -149,13 +149,15 @@ def _after_login(login: LoginDialog, answer: int, found: dict[str, Opened | Base
     return None
 
 
-def _sign_in(runner: TaskRunner, db_path: Path | None, demo: bool,
+def _sign_in(runner: TaskRunner, db_path: Path | str | None, demo: bool,
              locks: list[DatabaseLock] | None = None, frame: QWidget | None = None) -> tuple[Database, Actor] | None:
     """Open the right database and return it with the signed-in account (None: the user quit).
 
-    The file's lock (one program per file) is taken first and appended to `locks`; the caller releases it.
+    db_path: a file, a server's postgresql:// URL (str), or None for the server this PC remembers, else the
+    office file in the data folder. A file's lock (one program per file) is taken first and appended to `locks`;
+    the caller releases it. A server has no lock: several PCs work on it at once.
     """
-    from danvan_desktop.app import DEMO_ADMIN, DEMO_PASSWORD, default_db_path, demo_db_path
+    from danvan_desktop.app import DEMO_ADMIN, DEMO_PASSWORD, default_db_path, demo_db_path, remembered_server
 
     held = locks if locks is not None else []
     if demo:
@@ -167,7 +169,17 @@ def _sign_in(runner: TaskRunner, db_path: Path | None, demo: bool,
         demo_db: Database = runner.call(open_demo, label="Đang chuẩn bị dữ liệu mẫu (lần đầu mất một lúc)…")
         return demo_db, runner.call(lambda: authenticate(demo_db, DEMO_ADMIN, DEMO_PASSWORD),
                                     label="Đang đăng nhập…")
-    path = (db_path or default_db_path()).expanduser().resolve()
+    target = db_path if db_path is not None or demo else remembered_server()
+    if isinstance(target, str):
+        from danvan_desktop.app import remember_server
+        from danvan_desktop.ui.server_start import sign_in_server
+
+        signed = sign_in_server(runner, target)
+        if signed != "local":
+            return signed if isinstance(signed, tuple) else None
+        remember_server(None)  # the person chose this PC's own file from now on
+        target = None
+    path = (target or default_db_path()).expanduser().resolve()
     if path.exists() and path.stat().st_size > 0 and frame is not None:
         early = _sign_in_early(runner, path, frame, held)  # takes the lock behind the sign-in
         if not isinstance(early, Opened):
@@ -200,9 +212,11 @@ def _sign_in_in_steps(runner: TaskRunner, path: Path) -> tuple[Database, Actor] 
         if db is not None:
             db.close()
         wizard = SetupWizard(path, runner)
-        if wizard.exec() != SetupWizard.DialogCode.Accepted or wizard.db is None or wizard.actor is None:
+        if wizard.exec() != SetupWizard.DialogCode.Accepted:
             return None
-        return wizard.db, wizard.actor
+        from danvan_desktop.ui.server_start import after_wizard
+
+        return after_wizard(wizard, runner)  # a server chosen there is remembered
     assert db is not None
     units = runner.call(lambda: list_units(db), label="Đang mở cơ sở dữ liệu…")
     login = LoginDialog(db, runner, units[0].name if units else "")
@@ -226,6 +240,8 @@ class Session:
         from danvan_desktop.ui.watch import watch_window
 
         window = build_window(self.db, self.actor, self.runner)
+        if self.db.is_server:  # the title bar names the server the window works on
+            window.setWindowTitle(f"{window.windowTitle()} – máy chủ {self.db.label}")
         window.ctx.databaseReplaced.connect(self._replace)
         # Other PCs on the server, or a command-line import beside the window: their changes refresh the screens.
         self.watcher = watch_window(window, window.ctx)
@@ -259,8 +275,8 @@ class Session:
         self.db.close()
 
 
-def run_gui(db_path: Path | None, demo: bool) -> int:
-    """Open the desktop program; returns the process exit code."""
+def run_gui(db_path: Path | str | None, demo: bool) -> int:
+    """Open the desktop program on a file or a server's postgresql:// URL; returns the process exit code."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     prepare_app(app)
