@@ -188,3 +188,39 @@ def test_a_window_on_the_server_names_it_and_refreshes_after_another_pc_imports(
         w.close()
         session.close()
         pg_server.drop(name)
+
+
+def test_the_program_started_again_opens_the_remembered_server_and_signs_in(pg_server, tmp_path):  # noqa: ANN001
+    """A fresh process, as when the person starts the program: no --db, the server remembered from last time."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.ui.test_startup import PERSON, ROOT
+
+    name = pg_server.new_database()
+    url = pg_server.url(name)
+    try:
+        init_office(url, HOME, [PROVINCE], "admin", PASSWORD).close()
+        data = tmp_path / "data"
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT), "DANVAN_DATA_DIR": str(data)}
+        data.mkdir()
+        (data / local_settings_path().name).write_text(json.dumps({"server": url}), encoding="utf-8")
+        # Automatic backups of a server database are another part of issue 15 (backup/restore on a server), not
+        # what this test is about: the session here runs without them.
+        script = PERSON.replace('run_gui(__import__("pathlib").Path(sys.argv[1]), demo=False)', (
+            "import danvan_desktop.ui.main as m\n"
+            "init = m.Session.__init__\n"
+            "m.Session.__init__ = lambda self, db, actor, runner, **k: init(self, db, actor, runner, "
+            "automatic_backups=False)\n"
+            "code = run_gui(None, demo=False)"))
+        script = script.replace("code = import danvan", "import danvan")
+        r = subprocess.run([sys.executable, "-c", script, "", PASSWORD], capture_output=True, text=True, env=env,
+                           timeout=180, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        seen = json.loads(r.stdout.strip().splitlines()[-1])
+        assert seen["code"] == 0
+        assert seen["window_title"] == f"Dân vận – {HOME.name} – máy chủ {url}"
+        assert not list(data.rglob("*.lock")) and not (data / "danvan.db").exists()  # no file, no file lock
+    finally:
+        pg_server.drop(name)
