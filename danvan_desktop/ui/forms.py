@@ -173,6 +173,8 @@ class RecordForm(QDialog):
         self._fill(preset or {}, unit_code)
         for key, ed in self.editors.items():
             ed.changed.connect(lambda k=key: self._on_changed(k))
+        # Said as soon as it happens, not only at Save: someone else saved this record meanwhile.
+        ctx.changedElsewhere.connect(self._changed_elsewhere)
         self._initial = self.raw_values()
         if read_only:
             for ed in self.editors.values():
@@ -470,6 +472,14 @@ class RecordForm(QDialog):
         show_failure(self, failure)
 
     # -- someone else saved first ---------------------------------------------------------------------------
+
+    def _changed_elsewhere(self, changes: Any) -> None:
+        rec = self.record
+        if rec is None or self.read_only or rec.id not in changes.record_ids:
+            return
+        self.saved_note.setText("Bản ghi này vừa được lưu ở máy khác. Khi bạn bấm Lưu, chương trình sẽ cho xem thay "
+                                "đổi của họ bên cạnh phần bạn nhập; không mất gì.")
+        self.saved_note.setVisible(True)
 
     def _show_stale(self, opened: Record) -> None:
         """The save was refused (the record changed since the form opened): fetch their change, then ask."""

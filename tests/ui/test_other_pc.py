@@ -177,7 +177,12 @@ def _type_mine(qtbot, form) -> None:  # noqa: ANN001
 
 def test_a_save_over_another_pcs_change_is_refused_with_their_change_shown(qtbot, ctx, opened_form):  # noqa: ANN001
     form, rec = opened_form
+    watcher = ChangeWatcher(ctx, NEVER)
+    watcher.start()
+    qtbot.waitUntil(lambda: watcher.mark is not None)
     colleague_saves(ctx.db.path, rec.id)  # while the form is open
+    look(qtbot, watcher)
+    assert "vừa được lưu ở máy khác" in form.saved_note.text()  # said at once, before any save
     _type_mine(qtbot, form)
     qtbot.keyClick(form.save_button, Qt.Key.Key_Return)  # Enter saves
     qtbot.waitUntil(lambda: getattr(form, "stale_dialog", None) is not None and form.stale_dialog.isVisible())
@@ -243,3 +248,39 @@ def test_closing_the_question_changes_nothing_and_the_save_stays_refused(qtbot, 
     form.stale_dialog = None
     form.save()
     qtbot.waitUntil(lambda: form.stale_dialog is not None and form.stale_dialog.isVisible())
+
+
+def test_the_composer_recomposes_after_another_pc_saves_but_never_under_the_typing(qtbot, db):  # noqa: ANN001
+    from danvan_desktop.store.database import open_database
+    from tests.ui.conftest import make_ctx
+    from tests.ui.helpers import type_text
+    from tests.ui.test_composer import open_composer
+
+    ctx = make_ctx(db, ADMIN)
+    try:
+        w = open_composer(qtbot, ctx)
+        watcher = ChangeWatcher(ctx, NEVER)
+        watcher.start()
+        w.activateWindow()
+        w.select_section("kho_khan")
+        w.own.setFocus()
+        type_text(w.own, "Mùa mưa lũ đường bị chia cắt")
+        assert w.typing()
+        first = w.doc
+        elsewhere = open_database(db.path)
+        try:
+            add_record(elsewhere, ADMIN, "meeting", {"kind": "tiep_xuc_cu_tri", "title": "Ở máy khác",
+                                                     "date": dt.date.today(), "participants": 12})
+        finally:
+            elsewhere.close()
+        look(qtbot, watcher)
+        wait_idle(qtbot, ctx)
+        assert w.doc is first  # not under the cursor
+        assert "thay đổi trên máy khác" in w.status.text()
+        assert w.own.toPlainText() == "Mùa mưa lũ đường bị chia cắt"
+        w.sections.setFocus()  # the clerk leaves the box: the report is composed again, the typing kept
+        qtbot.waitUntil(lambda: w.doc is not first, timeout=10_000)
+        wait_idle(qtbot, ctx)
+        assert w.doc.section("kho_khan").own == "Mùa mưa lũ đường bị chia cắt"
+    finally:
+        ctx.runner.shutdown()
