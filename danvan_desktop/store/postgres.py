@@ -56,3 +56,28 @@ def unavailable(url: URL, err: BaseException) -> DatabaseUnavailable:
         msg = (f"Không kết nối được máy chủ dữ liệu “{where}” (máy chủ chưa chạy, sai địa chỉ, hoặc mạng nội bộ "
                f"bị ngắt). {kept} Hãy kiểm tra mạng rồi thử lại.")
     return DatabaseUnavailable(msg)
+
+
+# ---- copying a whole office in or out (store/copy.py) ------------------------------------------------------
+
+
+def tally_triggers(conn: Any) -> list[tuple[str, str]]:
+    """(trigger, table) of every trigger this program made on the database's own tables."""
+    rows = conn.exec_driver_sql("SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                "WHERE NOT t.tgisinternal AND n.nspname = current_schema()")
+    return [(str(r[0]), str(r[1])) for r in rows]
+
+
+def truncate(conn: Any, tables: list[str]) -> None:
+    """Empty the tables at once, inside the transaction (a rollback brings every row back)."""
+    conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
+
+
+def reset_sequences(conn: Any, keys: list[tuple[str, str]]) -> None:
+    """Set each (table, id column)'s sequence past the largest id copied in, so new rows never reuse an id."""
+    for table, column in keys:
+        seq = conn.exec_driver_sql("SELECT pg_get_serial_sequence(%s, %s)", (f'"{table}"', column)).scalar()
+        if seq:
+            conn.exec_driver_sql(f'SELECT setval(%s, coalesce((SELECT max("{column}") FROM "{table}"), 0) + 1, false)',
+                                 (seq,))
