@@ -8,9 +8,9 @@ content into a fresh SQLite file of the same schema) and by its restore (a backu
 - The destination is written in the caller's ONE transaction: a copy that fails half-way leaves it as it was.
   Its tables are emptied first (a fresh database holds only the settings its migrations wrote).
 - The triggers that keep the count tables are switched off during the copy and the count tables are copied as
-  they are (measured: letting the triggers recount every record costs several times the copy itself, see
-  README); the search indexes of SQLite (FTS5) are filled by their own triggers, which stay on: they are not
-  tables of the schema and are never copied.
+  they are (the copy's own check then recounts them from the records). SQLite's search indexes (FTS5) are not
+  tables of the schema and are never copied: their triggers are off too and they are rebuilt in bulk after
+  the rows are in (scripts/bench_copy.py has the figures).
 - On PostgreSQL the id sequences are set past the copied ids afterwards (the next audit entry must not reuse one).
 """
 
@@ -52,25 +52,31 @@ def _tally_trigger(name: str) -> bool:
 
 
 @contextmanager
-def _tally_triggers_off(conn: Connection) -> Iterator[None]:
-    """The count tables' triggers off while rows are copied, on again afterwards (in the same transaction)."""
+def _triggers_off(conn: Connection) -> Iterator[None]:
+    """The destination's triggers off while rows are copied, on again afterwards (in the same transaction).
+
+    SQLite: every trigger (count tables and search indexes), the search indexes rebuilt in bulk afterwards
+    (measured: per-row index triggers were two thirds of a copy's time). PostgreSQL: the count tables' triggers.
+    """
     if conn.dialect.name == "sqlite":
+        from danvan_desktop.store.sqlite import rebuild_search_indexes
+
         # SQLite cannot disable a trigger: drop it and create it again from its own stored definition.
-        found = [(n, sql) for n, sql in conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'") if _tally_trigger(n)]
+        found = list(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
         for name, _sql in found:
             conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
         yield
+        rebuild_search_indexes(conn)
         for _name, sql in found:
             conn.exec_driver_sql(sql)
     else:
         from danvan_desktop.store.postgres import tally_triggers
 
-        found = [(n, t) for n, t in tally_triggers(conn) if _tally_trigger(n)]
-        for name, table in found:
+        kept = [(n, t) for n, t in tally_triggers(conn) if _tally_trigger(n)]
+        for name, table in kept:
             conn.exec_driver_sql(f'ALTER TABLE "{table}" DISABLE TRIGGER "{name}"')
         yield
-        for name, table in found:
+        for name, table in kept:
             conn.exec_driver_sql(f'ALTER TABLE "{table}" ENABLE TRIGGER "{name}"')
 
 
@@ -95,7 +101,7 @@ def copy_tables(src: Connection, dest: Connection, progress: Progress | None = N
     grand_total = sum(total_rows.values())
     done = 0
     copied: dict[str, int] = {}
-    with _tally_triggers_off(dest):
+    with _triggers_off(dest):
         _empty(dest, tables)
         for t in tables:
             n = 0

@@ -44,8 +44,9 @@ def state(db):
     rows = {k.key: sorted((r.id, r.revision, r.deleted) for r in list_records(db, ADMIN, k.key, every).rows)
             for k in KINDS}
     # Search reads the destination's own index (SQLite's FTS tables are rebuilt by their triggers, not copied).
-    found = sorted(r.id for r in list_records(db, ADMIN, "meeting", RecordQuery(search="dat dai", limit=None)).rows)
-    assert found
+    found = [sorted(r.id for r in list_records(db, ADMIN, "meeting", RecordQuery(search=words, limit=None)).rows)
+             for words in ("dat dai", "x1")]  # a trigram search and a short-word one
+    assert all(found)
     return rows, found, summarize(db, ADMIN, parse_period("2025"), today=dt.date(2025, 12, 31)).as_json()
 
 
