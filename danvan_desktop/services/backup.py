@@ -300,6 +300,19 @@ def daily_backup_due(db: Database) -> bool:
     return not any(b.made_at.strftime("%Y%m%d") == today for b in list_backups(db))
 
 
+def backup_due(db: Database, reason: str) -> bool:
+    """Whether the automatic backup for `reason` ('truoc-tong-hop', 'khi-dong', 'hang-ngay') is made now.
+
+    An SQLite office is copied before every merge and at every close (SQLite's backup API: seconds). A server
+    office's copy is a table-by-table copy into a new file, about 45 s at 100,000 records on a 2-core PC
+    (scripts/bench_copy.py), so it is made once a day: the first merge or close of the day, or the daily one.
+    Its merges stay undoable from the ledger, and the server has the administrator's pg_dump (README).
+    """
+    if db.is_server or reason == "hang-ngay":
+        return daily_backup_due(db)
+    return True
+
+
 def _stamped(p: Path, prefix: str) -> BackupInfo | None:
     rest = p.stem[len(prefix):]
     try:

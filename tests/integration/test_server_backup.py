@@ -22,6 +22,7 @@ from danvan_desktop.services.backup import (
     OtherOffice,
     auto_backup,
     backup,
+    backup_due,
     backup_facts,
     daily_backup_due,
     list_backups,
@@ -195,3 +196,21 @@ def test_a_backup_never_goes_over_a_database(commune, district, tmp_path):
     with pytest.raises(Refused, match="là một cơ sở dữ liệu"):
         backup(commune, ADMIN, other)
     assert backup_facts(other).unit_code == "105"
+
+
+def test_safety_copies_before_merges_every_time_on_a_file_once_a_day_on_a_server(setup, tmp_path):
+    """A server office's copy costs ~45 s at 100,000 records (scripts/bench_copy.py): once a day there."""
+    from danvan_desktop.exchange.package import export_package
+    from danvan_desktop.services.merge import apply_package
+    from tests.integration.test_package_support import Q1
+
+    x1, package, district = setup
+    assert backup_due(district, "truoc-tong-hop")
+    apply_package(district, ADMIN, package)
+    add_record(x1, ADMIN, "meeting", {"kind": "khac", "title": "Họp bổ sung", "date": dt.date(2025, 3, 20)})
+    again = tmp_path / "X1-lan-2.xlsx"
+    export_package(x1, ADMIN, Q1, again)
+    apply_package(district, ADMIN, again)
+    before_merges = [b for b in list_backups(district) if b.reason == "truoc-tong-hop"]
+    assert len(before_merges) == (1 if district.is_server else 2)
+    assert backup_due(district, "khi-dong") is (not district.is_server)
