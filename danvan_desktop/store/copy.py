@@ -91,6 +91,19 @@ def _empty(conn: Connection, tables: list[Table]) -> None:
         conn.execute(t.delete())
 
 
+def _insert_rows(dest: Connection) -> Callable[[Table, Any], None]:
+    """How rows go into the destination: COPY on a server, executemany INSERTs into SQLite."""
+    if dest.dialect.name == "postgresql":
+        from danvan_desktop.store.postgres import copy_rows
+
+        return lambda t, rows: copy_rows(dest, t, rows)
+
+    def insert(t: Table, rows: Any) -> None:
+        dest.execute(t.insert(), [dict(r) for r in rows])
+
+    return insert
+
+
 def copy_tables(src: Connection, dest: Connection, progress: Progress | None = None) -> dict[str, int]:
     """Copy every table's rows from src (read in one snapshot) into dest (inside the caller's transaction).
 
@@ -101,13 +114,14 @@ def copy_tables(src: Connection, dest: Connection, progress: Progress | None = N
     grand_total = sum(total_rows.values())
     done = 0
     copied: dict[str, int] = {}
+    insert = _insert_rows(dest)
     with _triggers_off(dest):
         _empty(dest, tables)
         for t in tables:
             n = 0
             result = src.execution_options(stream_results=True, yield_per=CHUNK).execute(_ordered(t))
             for chunk in result.mappings().partitions(CHUNK):
-                dest.execute(t.insert(), [dict(r) for r in chunk])
+                insert(t, chunk)
                 n += len(chunk)
                 done += len(chunk)
                 if progress:

@@ -188,3 +188,14 @@ def reset_sequences(conn: Any, keys: list[tuple[str, str]]) -> None:
         if seq:
             conn.exec_driver_sql(f'SELECT setval(%s, coalesce((SELECT max("{column}") FROM "{table}"), 0) + 1, false)',
                                  (seq,))
+
+
+def copy_rows(conn: Any, table: Any, rows: list[Any]) -> None:
+    """Insert rows (mappings of column name to value) with COPY … FROM STDIN: several times faster than INSERT
+    for a whole office. Each value goes through its column type's own conversion first, as an INSERT's would."""
+    cols = list(table.columns)
+    procs = [c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in cols]
+    names = ", ".join(f'"{c.name}"' for c in cols)
+    with conn.connection.driver_connection.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as cp:
+        for r in rows:
+            cp.write_row([p(r[c.name]) if p is not None else r[c.name] for c, p in zip(cols, procs, strict=True)])
