@@ -85,6 +85,9 @@ def test_an_office_goes_to_a_file_and_back_whole(source, tmp_path):
             # New rows after the copy take new ids (the server's sequences were set past the copied ones).
             add_record(db, ADMIN, "meeting", {"kind": "khac", "title": "Sau khi chuyển", "date": dt.date(2025, 5, 1),
                                               "participants": 9})
+            # The search indexes' and count tables' triggers are back on: the new record is found and counted.
+            assert [r.title for r in list_records(db, ADMIN, "meeting", RecordQuery(search="sau khi chuyen")).rows] \
+                == ["Sau khi chuyển"]
             with db.reader() as s:
                 assert verify_chain(s) == []
                 n = s.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
