@@ -446,6 +446,46 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _open_dest(target: str) -> Any:
+    """The destination of copy-to: a server database (it must exist) or a file (created if absent)."""
+    from danvan_desktop.store.database import open_database
+
+    return open_database(target.strip() if _is_server(target) else Path(target), create=True)
+
+
+def cmd_copy_to(args: argparse.Namespace) -> int:
+    """Copy the whole office to another store, in one transaction, then check the copy (beyond SPEC §8)."""
+    from danvan_desktop.services.moving import copy_office
+
+    db = _open(args)
+    actor = _actor(args, db)
+    dest = _open_dest(args.dest)
+    shown_at = [0]
+
+    def progress(table: str, done: int, total: int) -> None:
+        percent = done * 100 // max(total, 1)
+        if percent != shown_at[0] or done == total:  # one line per percent, not per chunk
+            shown_at[0] = percent
+            print(f"\rĐang chép… {percent}% ({done}/{total} dòng, bảng {table})", end="", file=sys.stderr,
+                  flush=True)
+
+    try:
+        result = copy_office(db, dest, actor, progress)
+    finally:
+        print(file=sys.stderr)
+        dest.close()
+        db.close()
+    print(f"Đã chép {result.total} dòng của {len(result.counts)} bảng sang “{dest.label}”.")
+    if not result.ok:
+        print("Kiểm tra sau khi chép phát hiện sai khác:", file=sys.stderr)
+        for p in result.problems:
+            print(f"  - {p}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"Đã kiểm tra: số dòng từng bảng bằng nhau, {result.figures_rows} dòng số liệu tổng hợp khớp với hồ sơ, "
+          f"số liệu năm {result.year} của đơn vị như nhau ở hai nơi, nhật ký liền mạch.")
+    return EXIT_OK
+
+
 # ---- parser ----------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -532,6 +572,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("restore", help="khôi phục từ bản sao lưu")
     s.add_argument("file", metavar="TỆP")
     s.set_defaults(func=cmd_restore)
+
+    s = sub.add_parser("copy-to", help="chép toàn bộ dữ liệu sang tệp hoặc máy chủ khác (quản trị)")
+    s.add_argument("dest", metavar="ĐÍCH", help="tệp .db hoặc postgresql://tên@máy_chủ/tên_csdl (phải còn trống)")
+    s.set_defaults(func=cmd_copy_to)
     return p
 
 

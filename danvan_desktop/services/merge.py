@@ -651,15 +651,10 @@ def preview_packages(db: Database, actor: Actor, paths: Iterable[Path | str],
 
 def _backup(db: Database) -> None:
     # The backup feature (services/backup.py) verifies and rotates the copies.
-    from danvan_desktop.services.backup import auto_backup
+    from danvan_desktop.services.backup import auto_backup, backup_due
 
-    try:
+    if backup_due(db, "truoc-tong-hop"):  # every merge on a file; once a day on a server (see backup_due)
         auto_backup(db, "truoc-tong-hop")
-    except Refused:
-        if not db.is_server:
-            raise
-        # A server whose copy this program cannot make yet: its administrator's backups (pg_dump, README)
-        # stand for the copy; the merge itself is still one transaction that undo can take back.
 
 
 def apply_package(db: Database, actor: Actor, source: PackagePreview | Path | str, progress: Progress | None = None,

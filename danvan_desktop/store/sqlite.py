@@ -216,3 +216,19 @@ def short_condition(table: Any, words: list[str]) -> Any:
 def sqlite3_version() -> str:
     """The SQLite library's version (for reports on performance)."""
     return sqlite3.sqlite_version
+
+
+def rebuild_search_indexes(conn: Any) -> None:
+    """Fill every full-text index (FTS5) again from its record table, in bulk (after a copy made with the
+    triggers that keep them switched off): the trigram index by its own 'rebuild', the short-piece index
+    emptied and filled as migration 0008 fills it."""
+    names = [r[0] for r in conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'")]
+    for fts in names:
+        if fts.endswith("_fts"):
+            conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+        elif fts.endswith("_fts_short"):
+            table = fts[: -len("_fts_short")]
+            conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('delete-all')")
+            conn.exec_driver_sql(f"INSERT INTO {fts}(rowid, g) SELECT r.rowid, {short_grams_sql('r.search_text')} "
+                                 f"FROM {table} r")

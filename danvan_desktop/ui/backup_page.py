@@ -24,6 +24,7 @@ from danvan_desktop.domain.roles import Action
 from danvan_desktop.domain.vnformat import fmt_int
 from danvan_desktop.services.backup import BackupInfo, OtherOffice
 from danvan_desktop.services.changes import Changes
+from danvan_desktop.store.errors import StoreError
 from danvan_desktop.ui.audit_page import RowsTableModel, make_table
 from danvan_desktop.ui.export_dialog import open_folder
 from danvan_desktop.ui.i18n import ask, error_text, inform, show_failure, warn
@@ -406,7 +407,14 @@ class AutomaticBackups(QObject):
             return True
         if self.closing:
             return False
-        from danvan_desktop.services.backup import auto_backup
+        from danvan_desktop.services.backup import auto_backup, backup_due
+
+        if self.ctx.db.is_server:
+            try:
+                if not backup_due(self.ctx.db, "khi-dong"):  # already copied today (see backup_due)
+                    return True
+            except StoreError:  # the server is gone: nothing to copy, the window still closes
+                return True
 
         self.closing = True
         ctx = self.ctx
