@@ -206,15 +206,8 @@ def test_the_program_started_again_opens_the_remembered_server_and_signs_in(pg_s
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT), "DANVAN_DATA_DIR": str(data)}
         data.mkdir()
         (data / local_settings_path().name).write_text(json.dumps({"server": url}), encoding="utf-8")
-        # Automatic backups of a server database are another part of issue 15 (backup/restore on a server), not
-        # what this test is about: the session here runs without them.
-        script = PERSON.replace('run_gui(__import__("pathlib").Path(sys.argv[1]), demo=False)', (
-            "import danvan_desktop.ui.main as m\n"
-            "init = m.Session.__init__\n"
-            "m.Session.__init__ = lambda self, db, actor, runner, **k: init(self, db, actor, runner, "
-            "automatic_backups=False)\n"
-            "code = run_gui(None, demo=False)"))
-        script = script.replace("code = import danvan", "import danvan")
+        script = PERSON.replace('run_gui(__import__("pathlib").Path(sys.argv[1]), demo=False)',
+                                "run_gui(None, demo=False)")
         r = subprocess.run([sys.executable, "-c", script, "", PASSWORD], capture_output=True, text=True, env=env,
                            timeout=180, cwd=tmp_path)
         assert r.returncode == 0, r.stderr
