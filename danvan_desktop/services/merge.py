@@ -48,6 +48,7 @@ from danvan_desktop.services.reports import store_child_texts
 from danvan_desktop.services.seals import sealed_inserts
 from danvan_desktop.services.signing import KeyCheck, fingerprint, key_holder, pin
 from danvan_desktop.services.units import home
+from danvan_desktop.store.bulk import bulk_inserts
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import (
     RECORD_TABLES,
@@ -531,7 +532,8 @@ def _classify(s: Session, actor: Actor, pkg: PackageReader, plan: UnitPlan, kind
     if write:
         touched = out.touched.setdefault(kind.key, set())
         if inserts:
-            s.execute(t.insert(), sealed_inserts(s, t.name, inserts))
+            with bulk_inserts(s.connection(), t.name):  # indexes and figures kept per batch, not per row
+                s.execute(t.insert(), sealed_inserts(s, t.name, inserts))
             touched.update(r["id"] for r in inserts)
         if updates:
             s.execute(t.update().where(t.c.id == bindparam("_rid")), updates)
