@@ -33,7 +33,7 @@ SOURCES = [("danvan_desktop", "*.py"), ("db", "*"), ("resources", "*"), ("build"
            ("build", "entry.py"), ("build", "build.py"), (".", "pyproject.toml")]
 DISTRIBUTIONS = ["PySide6-Essentials", "shiboken6", "SQLAlchemy", "alembic", "Mako", "openpyxl", "et_xmlfile",
                  "defusedxml", "lxml", "reportlab", "pillow", "Babel", "argon2-cffi", "argon2-cffi-bindings",
-                 "cffi", "platformdirs", "filelock", "vietnam-provinces", "pypdfium2", "python-calamine",
+                 "cffi", "platformdirs", "filelock", "vietnam-provinces", "pypdfium2",
                  "python-docx", "pyinstaller", "pyinstaller-hooks-contrib"]
 CONSTRAINTS = ROOT / "constraints.txt"
 

@@ -41,16 +41,25 @@ def clean_text(s: str) -> str:
 _FOLD_LETTERS = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
 
 
+class _FoldTable(dict[int, str | None]):
+    """str.translate table of fold: a combining mark (tones, hats, horns) or invisible format character maps
+    to None (dropped), đ/Đ/ð/Ð to d/D, anything else to itself; filled the first time a character is met, so
+    folding runs at C speed instead of one Python test per character (a merge folds every record)."""
+
+    def __missing__(self, cp: int) -> str | None:
+        ch = chr(cp)
+        out: str | None = None if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Cf") \
+            else ch.translate(_FOLD_LETTERS)
+        self[cp] = out
+        return out
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold(s: str) -> str:
     """Return the search form of a text: no diacritics, đ→d, case-folded, single spaces."""
-    decomposed = unicodedata.normalize("NFD", s)
-    # Drop combining marks (tones, hats, horns) and invisible format characters.
-    kept = "".join(
-        ch
-        for ch in decomposed
-        if not unicodedata.combining(ch) and unicodedata.category(ch) not in ("Mn", "Cf")
-    )
-    kept = kept.translate(_FOLD_LETTERS).casefold()
+    kept = unicodedata.normalize("NFD", s).translate(_FOLD_TABLE).casefold()
     return _WHITESPACE_RE.sub(" ", kept).strip()
 
 

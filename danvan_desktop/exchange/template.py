@@ -239,9 +239,17 @@ def _read_sheets(book: XlsxBook, file_name: str) -> dict[str, tuple[dict[str, st
             continue
         k = get_kind(key)
         allowed = {c for c, _ in columns(k)}
-        read = list(book.rows(title))  # the one reader of packages and templates (exchange/xlsx_rows.py)
-        keys_row: list[Any] = next((cells for n, cells in read if n == 2), [])
-        data_rows = [(n, cells) for n, cells in read if n >= FIRST_DATA_ROW]
+        keys_row: list[Any] = []
+        data_rows: list[tuple[int, list[Any]]] = []
+        # The one reader of packages and templates (exchange/xlsx_rows.py), row by row: a sheet of too many
+        # rows is refused at the first row too many, not after reading them all.
+        for n, cells in book.rows(title):
+            if n == 2:
+                keys_row = cells
+            elif n >= FIRST_DATA_ROW:
+                data_rows.append((n, cells))
+                if len(data_rows) > MAX_ROWS:
+                    break
         colmap: dict[str, str] = {}
         index: dict[int, str] = {}
         for i, v in enumerate(keys_row):

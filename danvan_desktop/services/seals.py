@@ -32,6 +32,7 @@ SEAL_COLUMN = "row_hash"
 _UNSEALED_COLUMNS = frozenset({SEAL_COLUMN, "search_text", "sort_key"})
 _TABLE_BY_NAME = {t.name: t for t in RECORD_TABLES.values()}
 _TOUCHED = "danvan_touched_record_tables"
+_PRESEALED = "danvan_presealed_rows"  # table name → {record id: seal} of rows inserted already sealed
 _BATCH = 500
 
 
@@ -57,28 +58,44 @@ def with_seals(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**r, SEAL_COLUMN: row_seal(r)} for r in rows]
 
 
+def sealed_inserts(s: Session, table: str, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows about to be inserted into a record table, sealed now rather than written twice (insert, then the
+    seal): the transaction's digest (seal_pending) counts them exactly as if they had been sealed after.
+
+    Each row must hold every column it will be stored with, in its stored Python type, as `stored_columns`
+    gives them; a column left out must be one stored as NULL.
+    """
+    out = with_seals(rows)
+    pre = s.info.setdefault(_PRESEALED, {}).setdefault(table, {})
+    for r in out:
+        pre[r["id"]] = r[SEAL_COLUMN]
+    return out
+
+
 def seal_pending(s: Session, tables: Iterable[str] | None = None) -> str:
-    """Seal every unsealed record row (in the tables this transaction touched); the digest of what was sealed.
+    """Seal every unsealed record row (in the tables this transaction touched); the digest of the seals this
+    transaction set, those of rows inserted already sealed (sealed_inserts) included.
 
     '' when nothing needed a seal.
     """
-    names = sorted(s.info.pop(_TOUCHED, set()) if tables is None else set(tables))
+    presealed: dict[str, dict[str, str]] = s.info.pop(_PRESEALED, {})
+    names = sorted((s.info.pop(_TOUCHED, set()) if tables is None else set(tables)) | set(presealed))
     digest = hashlib.sha256()
     sealed = 0
     for name in names:
         t = _TABLE_BY_NAME[name]
         rows = [dict(r._mapping) for r in s.execute(select(t).where(t.c[SEAL_COLUMN].is_(None)))]
-        if not rows:
-            continue
+        seals = dict(presealed.get(name, {}))
         params = []
-        for row in sorted(rows, key=lambda r: r["id"]):
-            h = row_seal(row)
-            digest.update(f"{name}:{row['id']}:{h};".encode())
+        for row in rows:  # a row changed again after its sealed insert is sealed anew: its seal wins
+            seals[row["id"]] = h = row_seal(row)
             params.append({"_rid": row["id"], "_seal": h})
+        for rid in sorted(seals):
+            digest.update(f"{name}:{rid}:{seals[rid]};".encode())
         stmt = t.update().where(t.c.id == bindparam("_rid")).values({SEAL_COLUMN: bindparam("_seal")})
         for i in range(0, len(params), _BATCH):
             s.connection().execute(stmt, params[i:i + _BATCH])  # the connection: no seal-clearing rewrite
-        sealed += len(rows)
+        sealed += len(seals)
     return digest.hexdigest() if sealed else ""
 
 

@@ -76,6 +76,26 @@ def sqlite_fill(t: Tally) -> list[str]:
     ]
 
 
+def sqlite_add_new_rows(t: Tally) -> str:
+    """One statement adding the counts of the records inserted from rowid :first on (SQLite), grouped: what
+    the AFTER INSERT trigger adds row by row, in one pass (store/sqlite.py bulk_insert_upkeep)."""
+    dims = "".join(f", coalesce(r.{d}, '') AS {d}" for d in t.dims)
+    sums = "".join(f", sum(coalesce(r.{c}, 0)) AS {c}" for c in t.sums)
+    group = "".join(f", {d}" for d in t.dims)
+    cols = [*_key_cols(t), "n", *t.sums]
+    outer = ", ".join(["CAST(a.value AS INTEGER)", "leaf.month", *(f"leaf.{d}" for d in t.dims), "sum(leaf.n)",
+                       *(f"sum(leaf.{c})" for c in t.sums)])
+    sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in ["n", *t.sums])
+    # "WHERE true": an upsert's SELECT needs a WHERE for SQLite to parse its ON CONFLICT (SQLite docs, UPSERT).
+    return (f"INSERT INTO {t.table} ({', '.join(cols)}) "
+            f"WITH leaf AS (SELECT r.unit_id AS unit_id, substr(r.{t.date}, 1, 7) AS month{dims}, count(*) AS n{sums} "
+            f"FROM {t.kind} r WHERE r.rowid >= :first AND {_live(t, 'r')} GROUP BY r.unit_id, month{group}) "
+            f"SELECT {outer} FROM leaf JOIN unit u ON u.id = leaf.unit_id, "
+            f"json_each('[' || replace(trim(u.path, '/'), '/', ',') || ']') a WHERE true "
+            f"GROUP BY a.value, leaf.month{''.join(f', leaf.{d}' for d in t.dims)} "
+            f"ON CONFLICT ({', '.join(_key_cols(t))}) DO UPDATE SET {sets}")
+
+
 def sqlite_install(fill: bool = True) -> list[str]:
     """Every statement creating the triggers of all count tables (and filling them from the records)."""
     out: list[str] = []
