@@ -6,8 +6,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from platformdirs import user_data_dir
-
 if TYPE_CHECKING:  # the window's sign-in reads the paths here before the data layer is imported
     from danvan_desktop.store.database import Database
 
@@ -19,7 +17,11 @@ DEMO_PASSWORD = "demo123"
 def data_dir() -> Path:
     """The user's data folder for the program (overridable with DANVAN_DATA_DIR, for tests)."""
     override = os.environ.get("DANVAN_DATA_DIR")
-    return Path(override) if override else Path(user_data_dir(APP_NAME, appauthor=False))
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir  # only when asked: not on the way to a sign-in given --db
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
 def default_db_path() -> Path:

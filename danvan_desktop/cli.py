@@ -594,14 +594,14 @@ def _open_window(args: argparse.Namespace) -> int:
 
 def run(argv: Sequence[str]) -> int:
     """Parse and run one command; returns the exit code (non-zero on any refusal)."""
+    args = build_parser().parse_args(list(argv))
+    if not args.command:
+        return _open_window(args)  # before importing the domain rules: the sign-in shows sooner (issue 14)
     from danvan_desktop.domain.periods import PeriodError
     from danvan_desktop.domain.validation import ValidationError
     from danvan_desktop.services.errors import ServiceError
     from danvan_desktop.store.errors import StoreError
 
-    args = build_parser().parse_args(list(argv))
-    if not args.command:
-        return _open_window(args)
     try:
         return int(args.func(args))
     except ValidationError as e:

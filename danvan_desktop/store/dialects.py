@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal_column
+from sqlalchemy import ColumnElement, and_, literal_column, select
 from sqlalchemy.orm import Session
 
 from danvan_desktop.store import postgres, sqlite
@@ -30,11 +30,31 @@ def is_server(s: Session) -> bool:
     return dialect_name(s) == "postgresql"
 
 
-def search_conditions(s: Session, table: Any, words: list[str]) -> list[Any]:
+def search_conditions(s: Session, table: Any, words: list[str], *, short_by_text: bool = False) -> list[Any]:
     """Conditions on one record table giving exactly the rows whose search_text contains every (folded) word,
-    through the dialect's indexes: trigrams for words of 3+ characters, short pieces for the others."""
+    through the dialect's indexes: trigrams for words of 3+ characters, short pieces for the others.
+
+    `short_by_text`: words of one or two letters tested on each row's text instead (a first page that walks the
+    list order, services/records.py _common_short_words).
+    """
     store: Any = postgres if is_server(s) else sqlite
-    return [c for c in (store.fts_condition(table, words), store.short_condition(table, words)) if c is not None]
+    short = _contains_each(table, words) if short_by_text else store.short_condition(table, words)
+    return [c for c in (store.fts_condition(table, words), short) if c is not None]
+
+
+def _contains_each(table: Any, words: list[str]) -> Any:
+    """search_text LIKE '%word%' for each word of one or two characters (None if there is none)."""
+    short = sorted({w for w in words if 0 < len(w) < 3})
+    return and_(*(table.c.search_text.contains(w, autoescape=True) for w in short)) if short else None
+
+
+def short_word_stats(s: Session, table: Any, words: list[str]) -> tuple[int, int] | None:
+    """(rows holding every short word, about how many rows the table has held), read from the short-piece index
+    alone; None where the store has no such cheap count (a server)."""
+    if is_server(s):
+        return None
+    found, size = s.execute(select(sqlite.short_match_count(table, words), sqlite.table_size(table))).one()
+    return int(found or 0), int(size or 0)
 
 
 def row_key(s: Session, table: Any) -> ColumnElement[Any]:

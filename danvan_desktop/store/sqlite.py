@@ -252,14 +252,39 @@ def fts_condition(table: Any, words: list[str]) -> Any:
     return _match_rowids(table, f"{table.name}_fts", query)
 
 
+def _short_query(words: list[str]) -> str | None:
+    short = sorted({w for w in words if 0 < len(w) < 3})
+    return " AND ".join('"' + w.encode("utf-8").hex().upper() + '"' for w in short) if short else None
+
+
 def short_condition(table: Any, words: list[str]) -> Any:
     """rowid IN the short-piece index's matches for every word of one or two characters (None if there is
     none): the same rows as search_text LIKE '%word%' for each of them."""
-    short = sorted({w for w in words if 0 < len(w) < 3})
-    if not short:
+    query = _short_query(words)
+    return None if query is None else _match_rowids(table, f"{table.name}_fts_short", query)
+
+
+def short_match_count(table: Any, words: list[str]) -> Any:
+    """A scalar SELECT: how many rows, live or deleted, hold every word of one or two characters, counted in
+    the short-piece index alone (None if there is no such word). It walks the matches' row keys only, never
+    the rows: the measure of how common a short word is, and most of a search's total."""
+    from sqlalchemy import func, select, text
+    from sqlalchemy import table as sql_table
+
+    query = _short_query(words)
+    if query is None:
         return None
-    query = " AND ".join('"' + w.encode("utf-8").hex().upper() + '"' for w in short)
-    return _match_rowids(table, f"{table.name}_fts_short", query)
+    fts = f"{table.name}_fts_short"
+    return (select(func.count()).select_from(sql_table(fts))
+            .where(text(f"{fts} MATCH :{fts}_n").bindparams(**{f"{fts}_n": query})).scalar_subquery())
+
+
+def table_size(table: Any) -> Any:
+    """A scalar SELECT: about how many rows the table has ever held (its largest row key: one index look-up)."""
+    from sqlalchemy import func, literal_column, select
+
+    return select(func.coalesce(func.max(literal_column(f"{table.name}.rowid")), 0)).select_from(table) \
+        .scalar_subquery()
 
 
 def sqlite3_version() -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 
 class GarbageCollector(QObject):
@@ -42,6 +42,7 @@ class GarbageCollector(QObject):
 
 def shutdown_cleanly(app: QCoreApplication) -> None:
     """Free every window and collect cycles while Qt is still alive, so exiting cannot crash."""
+    from PySide6.QtCore import QEvent  # here, not at start-up: importing it builds its ~180-member Type enum
     from PySide6.QtWidgets import QApplication
 
     if isinstance(app, QApplication):

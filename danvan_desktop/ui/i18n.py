@@ -147,7 +147,8 @@ _translator: _Translator | None = None
 def install_vietnamese(app: QCoreApplication) -> None:
     """Vietnamese locale (calendar, month names) and the translation of Qt's own texts."""
     global _translator  # one per process; Qt keeps only a pointer, so Python must hold the object
-    QLocale.setDefault(QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam))
+    # By name: QLocale.Language and QLocale.Country would build two enums of ~350 and ~260 members at start-up.
+    QLocale.setDefault(QLocale("vi_VN"))
     if _translator is None:
         _translator = _Translator(build_qm(QT_TEXTS))
         app.installTranslator(_translator)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from danvan_desktop.store.database import Database
     from danvan_desktop.store.lock import DatabaseLock
     from danvan_desktop.ui.backup_page import AutomaticBackups
-    from danvan_desktop.ui.dialogs import LoginDialog
+    from danvan_desktop.ui.login import LoginDialog
     from danvan_desktop.ui.main_window import MainWindow
 
 # Imported in the background while the sign-in is on screen: the data layer and the file formats.
@@ -108,7 +108,7 @@ def _sign_in_early(runner: TaskRunner, path: Path, frame: QWidget,
     Returns the signed-in account, None if the person quit, or what was found when the file needs the
     recovery questions or the first-run set-up (the caller goes on with them).
     """
-    from danvan_desktop.ui.dialogs import LoginDialog
+    from danvan_desktop.ui.login import LoginDialog  # light: not ui.dialogs, whose wizard needs more
 
     login = LoginDialog(None, runner, "", parent=frame)
     found: dict[str, Opened | BaseException] = {}

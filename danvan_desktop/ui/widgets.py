@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from danvan_desktop.domain.fields import Field, FieldType
 from danvan_desktop.domain.vnformat import fmt_date, parse_date_typed, weekday_vn
 from danvan_desktop.domain.vocab import Vocabulary
+from danvan_desktop.ui.error_label import ErrorLabel as ErrorLabel  # the forms import it from here
 
 if TYPE_CHECKING:  # the sign-in uses these widgets before the data layer is imported
     from danvan_desktop.services.units import UnitInfo
@@ -63,21 +64,6 @@ class BusyDialog(QDialog):
 
     def reject(self) -> None:
         """Esc does not close it: the work cannot be abandoned half-way."""
-
-
-class ErrorLabel(QLabel):
-    """The rule message shown under a field (hidden when there is none)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self.setStyleSheet("color: #b00020;")
-        self.setVisible(False)
-
-    def show_message(self, text: str) -> None:
-        """Show a message, or hide the label for ''."""
-        self.setText(text)
-        self.setVisible(bool(text))
 
 
 class DateField(QWidget):
