@@ -5,12 +5,14 @@ and the total are those of the plain texts, deleted records left out (or counted
 from __future__ import annotations
 
 import random
-import sqlite3
+
+from sqlalchemy import text
 
 from danvan_desktop.domain.kinds import kind
 from danvan_desktop.domain.text import fold, matches
 from danvan_desktop.services import records as R
 from danvan_desktop.services.records import RecordQuery, add_record, delete_record, list_records
+from tests import stores
 from tests.conftest import ADMIN
 
 PAGE = 5
@@ -27,10 +29,9 @@ def _fill(db, n: int = 60) -> None:
 
 
 def _live_texts(db, deleted: bool = False) -> dict[str, str]:
-    with sqlite3.connect(db.path) as c:
-        rows = dict(c.execute("SELECT id, search_text FROM petition" + ("" if deleted else " WHERE deleted = 0")))
-    c.close()
-    return rows
+    with db.reader() as s:
+        return {r[0]: r[1] for r in s.execute(text(
+            "SELECT id, search_text FROM petition" + ("" if deleted else " WHERE deleted = false")))}
 
 
 def _plan(db, q: RecordQuery) -> tuple[bool, int | None]:
@@ -46,7 +47,7 @@ def test_common_and_rare_short_words_page_like_the_plain_texts(district):
     for word, walks in (("a", True), ("A", True), ("xe", False), ("a xe", False), ("ba", None)):
         q = RecordQuery(search=word, limit=PAGE)
         walk, total = _plan(district, q)
-        if walks is not None:
+        if walks is not None and not stores.on_server():  # the walk is SQLite's plan; a server's GIN gathers
             assert walk is walks, word  # the test reaches both plans
         page = list_records(district, ADMIN, "petition", q)
         every = list_records(district, ADMIN, "petition", RecordQuery(search=word, limit=None))
@@ -65,7 +66,7 @@ def test_common_short_word_counts_deleted_records_only_when_asked(district):
         delete_record(district, ADMIN, "petition", r.id)
     everything = _live_texts(district, deleted=True)
     q = RecordQuery(search="a", limit=PAGE, include_deleted=True)
-    assert _plan(district, q)[0] is True
+    assert _plan(district, q)[0] is not stores.on_server()
     page = list_records(district, ADMIN, "petition", q)
     assert page.total == sum(1 for t in everything.values() if "a" in t) == len(everything)
     q = RecordQuery(search="a", limit=PAGE)
@@ -74,7 +75,7 @@ def test_common_short_word_counts_deleted_records_only_when_asked(district):
 
 def test_a_short_word_held_nowhere_answers_at_once_and_a_narrowed_search_keeps_the_index(district):
     _fill(district, 20)
-    assert _plan(district, RecordQuery(search="qz", limit=PAGE)) == (False, 0)
+    assert _plan(district, RecordQuery(search="qz", limit=PAGE)) == (False, None if stores.on_server() else 0)
     assert list_records(district, ADMIN, "petition", RecordQuery(search="qz", limit=PAGE)).total == 0
     # A unit, a period or a longer word: the walk could read far more rows than it keeps.
     live = _live_texts(district)
