@@ -45,9 +45,11 @@ from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused
 from danvan_desktop.services.merge_trust import KEY_CHANGED, OUTSIDE, OWN, UnitPlan, by_uid, check_key
 from danvan_desktop.services.records import from_db, plain, stored_columns
 from danvan_desktop.services.reports import store_child_texts
+from danvan_desktop.services.seals import mark_touched
 from danvan_desktop.services.signing import KeyCheck, fingerprint, key_holder, pin
 from danvan_desktop.services.units import home
 from danvan_desktop.store.database import Database
+from danvan_desktop.store.dialects import bulk_insert
 from danvan_desktop.store.schema import (
     RECORD_TABLES,
     SCHEMA_VERSION,
@@ -530,7 +532,8 @@ def _classify(s: Session, actor: Actor, pkg: PackageReader, plan: UnitPlan, kind
     if write:
         touched = out.touched.setdefault(kind.key, set())
         if inserts:
-            s.execute(t.insert(), inserts)
+            bulk_insert(s, t, inserts)  # COPY on a server for a big package (store/dialects.py)
+            mark_touched(s, t.name)  # COPY passes no statement the seal hook sees
             touched.update(r["id"] for r in inserts)
         if updates:
             s.execute(t.update().where(t.c.id == bindparam("_rid")), updates)

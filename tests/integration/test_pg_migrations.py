@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -22,31 +21,13 @@ from danvan_desktop.paths import migrations_path
 from danvan_desktop.store import postgres
 from danvan_desktop.store.database import open_database
 from danvan_desktop.store.schema import HEAD_REVISION, TALLIES, metadata
-
-# The server the tests create their databases on (COMMON.md: the development server, trust auth).
-SERVER = os.environ.get("DANVAN_TEST_PG", "postgresql://postgres@127.0.0.1:55432/postgres")
-
-
-def _admin():
-    return create_engine(SERVER.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+from tests.integration.pg_support import fresh_database
 
 
 @pytest.fixture
 def server_db():
-    """A new, empty database on the test server (dropped afterwards); its URL as a person types it."""
-    name = f"pgcore_t_{uuid.uuid4().hex[:10]}"
-    admin = _admin()
-    try:
-        with admin.connect() as c:
-            c.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except Exception as e:  # noqa: BLE001 - no server here: say so
-        admin.dispose()
-        pytest.skip(f"no PostgreSQL server at {SERVER}: {e}")
-    yield SERVER.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as c:
-        c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
-
+    """The URL of a new, empty database on the test server."""
+    yield from fresh_database()
 
 def _cfg() -> Config:
     cfg = Config()
