@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -31,14 +32,18 @@ from danvan_desktop.services.records import (
 from danvan_desktop.services.undo import undo_last_change
 from danvan_desktop.store.database import open_database
 from danvan_desktop.store.postgres import sort_key_in, sort_key_out
-from tests.integration.pg_support import fresh_database
 from tests.integration.test_package_support import ADMIN, DISTRICT, PROVINCE, Q1, commune, office, seed
+
+pytestmark = pytest.mark.server_only
 
 
 @pytest.fixture
-def server_db():
-    """The URL of a new, empty database on the test server."""
-    yield from fresh_database()
+def server_db(pg_server):
+    """The URL of a new, empty database on the test server (an empty one, not the migrated template)."""
+    name = "e_" + uuid.uuid4().hex[:16]
+    pg_server.admin(f"CREATE DATABASE {name}")
+    yield pg_server.url(name)
+    pg_server.drop(name)
 
 ALPHABET = "abdgnhiouyđĐàáảạBÀ %_/\\\"'.,-0123456789\n\t"
 texts = st.text(alphabet=ALPHABET, max_size=30).map(fold)
@@ -46,19 +51,17 @@ words = st.text(alphabet=ALPHABET, min_size=1, max_size=4).map(fold).filter(lamb
 
 
 @pytest.fixture(scope="module")
-def search_conn():
+def search_conn(pg_server):
     """A connection to a migrated server database (the search function and its extension are there)."""
-    gen = fresh_database()
-    url = next(gen)
-    open_database(url).close()
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = pg_server.new_database()
+    engine = create_engine(pg_server.url(name).replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as c:
         c.exec_driver_sql("CREATE TEMP TABLE t (id serial PRIMARY KEY, search_text text NOT NULL)")
         c.exec_driver_sql("CREATE INDEX ON t USING gin (danvan_short_grams(search_text))")
         c.exec_driver_sql("CREATE INDEX ON t USING gin (search_text gin_trgm_ops)")
         yield c
     engine.dispose()
-    gen.close()
+    pg_server.drop(name)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
