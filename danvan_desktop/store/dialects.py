@@ -44,6 +44,14 @@ def row_key(s: Session, table: Any) -> ColumnElement[Any]:
     return literal_column(f"{table.name}.rowid")
 
 
+def tie_breakers(s: Session, table: Any) -> list[ColumnElement[Any]]:
+    """The columns that order records a list's sort leaves tied: insertion order on SQLite (the rowid), creation
+    time then id on a server (so records entered one after another keep their order there too)."""
+    if is_server(s):
+        return [table.c.created_at, table.c.id]
+    return [literal_column(f"{table.name}.rowid")]
+
+
 def key_chunk(s: Session) -> int:
     """How many bound keys one statement takes at a time (SQLite's bound-parameter limit is the small one)."""
     return 10_000 if is_server(s) else 500
