@@ -95,6 +95,13 @@ def seed(db: Database, code: str, scale: int = 1) -> dict[str, Record]:
     return out
 
 
+def db_arg(db: Database) -> str:
+    """What a person gives --db for this database: the file's path, or the server URL (never a password)."""
+    from danvan_desktop.store.target import shown
+
+    return str(db.path) if db.url is None else shown(db.url)
+
+
 def hand_sql(db: Database, statement: str, *params: Any) -> None:
     """What a hostile office does to its own database outside the program (an SQLite browser, psql), on either
     store: one statement with ? placeholders."""
