@@ -25,7 +25,7 @@ from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused, 
 from danvan_desktop.services.overdue import overdue_condition
 from danvan_desktop.services.units import home, in_subtree, own_units, resolve_unit
 from danvan_desktop.store.database import Database
-from danvan_desktop.store.dialects import RowKey, key_chunk, row_key, search_conditions, short_word_stats
+from danvan_desktop.store.dialects import RowKey, key_chunk, row_key, search_conditions, short_word_stats, tie_breakers
 from danvan_desktop.store.schema import RECORD_TABLES, Unit, utcnow
 
 ENVELOPE_SORTS = {"unit", "updated_at", "created_at", "revision"}
@@ -374,9 +374,9 @@ def _order(s: Session, kind: RecordKind, q: RecordQuery) -> list[Any]:
     else:
         col = t.c[kind.event_field] if kind.event_field else t.c.sort_key
     desc = q.descending if q.sort else bool(kind.event_field)
-    # The row key breaks ties (SQLite's rowid is the tail of every index: the whole ORDER BY follows one index).
-    key: Any = row_key(s, t)
-    return [col.desc(), key.desc()] if desc else [col.asc(), key.asc()]
+    # Insertion order breaks ties (SQLite's rowid is the tail of every index: the whole ORDER BY follows one index).
+    ties: list[Any] = tie_breakers(s, t)
+    return [c.desc() for c in (col, *ties)] if desc else [c.asc() for c in (col, *ties)]
 
 
 def _check_list(actor: Actor, kind_key: str) -> RecordKind:

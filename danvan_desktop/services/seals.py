@@ -137,6 +137,12 @@ def _clear_seal_on_update(state: ORMExecuteState) -> None:
             state.session.info.setdefault(_TOUCHED, set()).add(name)
 
 
+def mark_touched(s: Session, table_name: str) -> None:
+    """Rows went into a record table by a path the statement hook does not see (COPY on a server,
+    store/dialects.py bulk_insert): seal that table's new rows before commit like any insert's."""
+    s.info.setdefault(_TOUCHED, set()).add(table_name)
+
+
 def _seal_before_commit(s: Session) -> None:
     """Writes no audit entry followed still get their seals (the audit entry normally takes them first)."""
     if s.info.get(_TOUCHED):

@@ -30,11 +30,14 @@ def store(request):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked sqlite_only (about the database file itself) are not run on the server."""
+    """Tests marked sqlite_only (about the database file itself) are not run on the server; tests marked
+    server_only (about the server store's own SQL) only there."""
     keep, dropped = [], []
     for item in items:
         param = getattr(getattr(item, "callspec", None), "params", {}).get("store")
-        (dropped if param == "postgresql" and item.get_closest_marker("sqlite_only") else keep).append(item)
+        off = (param == "postgresql" and item.get_closest_marker("sqlite_only")) or \
+            (param == "sqlite" and item.get_closest_marker("server_only"))
+        (dropped if off else keep).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep

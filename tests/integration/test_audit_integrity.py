@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+import pytest
+
 from danvan_desktop.exchange.package import export_package
 from danvan_desktop.services.history import check_audit
 from danvan_desktop.services.merge import apply_package
@@ -19,10 +21,13 @@ from tests.integration.test_package_support import DISTRICT, PROVINCE, Q1, commu
 from tests.stores import place
 
 
-def _sql(path, sql: str, *params) -> None:
-    with sqlite3.connect(path) as c:
-        c.execute(sql, params)
-    c.close()
+def _sql(db, sql: str, *params):
+    """Run one statement by hand, outside the program, on either store (? placeholders); its rows, if any."""
+    if db.engine.dialect.paramstyle in ("format", "pyformat"):
+        sql = sql.replace("?", "%s")
+    with db.engine.begin() as c:
+        r = c.exec_driver_sql(sql, tuple(params))
+        return r.fetchall() if r.returns_rows else None
 
 
 def _meeting(db, title="Tiếp xúc cử tri", participants=80):
@@ -40,7 +45,7 @@ def test_an_untouched_office_passes_the_check_after_saves_edits_and_deletes(comm
 def test_a_figure_changed_by_hand_in_the_database_is_noticed(commune):
     m = _meeting(commune)
     _meeting(commune, "Hội nghị khác")
-    _sql(commune.path, "UPDATE meeting SET participants = 800 WHERE id = ?", m.id)
+    _sql(commune, "UPDATE meeting SET participants = 800 WHERE id = ?", m.id)
     problems = check_audit(commune, ADMIN)
     assert problems == [f"Hội nghị “Tiếp xúc cử tri” (mã {m.id}) đã bị sửa ngoài chương trình "
                         "(không khớp dấu niêm phong)"]
@@ -48,11 +53,11 @@ def test_a_figure_changed_by_hand_in_the_database_is_noticed(commune):
 
 def test_a_record_inserted_by_hand_is_noticed(commune):
     m = _meeting(commune)
-    with sqlite3.connect(commune.path) as c:
-        cols = [r[1] for r in c.execute("PRAGMA table_info(meeting)") if r[1] not in ("id", "row_hash")]
-        c.execute(f"INSERT INTO meeting (id, {', '.join(cols)}) SELECT 'aaaaaaaa-0000-4000-8000-000000000001', "
-                  f"{', '.join(cols)} FROM meeting WHERE id = ?", (m.id,))
-    c.close()
+    from sqlalchemy import inspect
+
+    cols = [c["name"] for c in inspect(commune.engine).get_columns("meeting") if c["name"] not in ("id", "row_hash")]
+    _sql(commune, f"INSERT INTO meeting (id, {', '.join(cols)}) SELECT 'aaaaaaaa-0000-4000-8000-000000000001', "
+                  f"{', '.join(cols)} FROM meeting WHERE id = ?", m.id)
     assert any("aaaaaaaa-0000-4000-8000-000000000001" in p and "ngoài chương trình" in p
                for p in check_audit(commune, ADMIN))
 
@@ -60,14 +65,13 @@ def test_a_record_inserted_by_hand_is_noticed(commune):
 def test_the_deleted_final_log_entry_is_noticed(commune):
     m = _meeting(commune)
     update_record(commune, ADMIN, "meeting", m.id, {"participants": 90})
-    with sqlite3.connect(commune.path) as c:
-        last = c.execute("SELECT max(id) FROM audit_log").fetchone()[0]
-        c.execute("DELETE FROM audit_log WHERE id = ?", (last,))
-    c.close()
+    last = _sql(commune, "SELECT max(id) FROM audit_log")[0][0]
+    _sql(commune, "DELETE FROM audit_log WHERE id = ?", last)
     problems = check_audit(commune, ADMIN)
     assert f"Mất các mục nhật ký cuối cùng: số {last}–{last} đã bị xóa" in problems
 
 
+@pytest.mark.sqlite_only  # the head file beside an SQLite file; a server has none (only the setting's copy)
 def test_deleting_the_last_entries_and_rewriting_the_head_setting_is_still_noticed_by_the_file(commune):
     _meeting(commune)
     _meeting(commune, "Thứ hai")
@@ -95,7 +99,7 @@ def test_merged_records_are_sealed_so_a_merge_leaves_the_district_clean(tmp_path
     r = apply_package(district, ADMIN, tmp_path / "x1-b.xlsx")
     assert r.ok and r.counts.replaced == 1, r.message
     assert check_audit(district, ADMIN) == []
-    _sql(district.path, "UPDATE religious_site SET followers = followers + 1")
+    _sql(district, "UPDATE religious_site SET followers = followers + 1")
     assert len([p for p in check_audit(district, ADMIN) if "Điểm nhóm" in p]) == 1
     x1.close()
     district.close()

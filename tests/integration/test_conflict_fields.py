@@ -26,9 +26,9 @@ def test_taking_one_field_from_the_incoming_copy_keeps_the_others(tree, tmp_path
     assert (rec.values["participants"], rec.values["chair"]) == (150, "Giàng Seo Chính")
     assert rec.revision == 3  # above both copies: it wins upward
     assert check_audit(district, ADMIN) == []
-    before = record_state(district.path)
+    before = record_state(district)
     assert apply_package(district, ADMIN, again).counts.conflicts == 0  # the decision stands
-    assert record_state(district.path) == before
+    assert record_state(district) == before
 
 
 def test_a_mix_that_breaks_a_rule_is_refused_and_nothing_changes(tree, tmp_path):  # noqa: F811
@@ -46,10 +46,10 @@ def test_a_mix_that_breaks_a_rule_is_refused_and_nothing_changes(tree, tmp_path)
     export_package(communes["X1"], ADMIN, Q1, third)
     apply_package(district, ADMIN, third)
     [c] = list_conflicts(district, ADMIN)
-    before = record_state(district.path)
+    before = record_state(district)
     with pytest.raises(ValidationError, match="Trong đó nữ không được lớn hơn Số người tham dự"):
         resolve_conflict_fields(district, ADMIN, c.id, {"women"})
-    assert record_state(district.path) == before and len(list_conflicts(district, ADMIN)) == 1
+    assert record_state(district) == before and len(list_conflicts(district, ADMIN)) == 1
     with pytest.raises(Refused, match="Chưa chọn trường nào"):
         resolve_conflict_fields(district, ADMIN, c.id, set())
     with pytest.raises(Refused, match="không có trường “mat_khau”"):

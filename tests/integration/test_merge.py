@@ -87,9 +87,9 @@ def test_the_district_figures_are_the_sum_of_its_communes_figure_for_figure(tree
 def test_merging_the_same_packages_again_changes_nothing(tree, tmp_path):
     _, packages, district, _ = tree
     first = apply_packages(district, ADMIN, [tmp_path / "in"])
-    before = record_state(district.path)
+    before = record_state(district)
     again = apply_packages(district, ADMIN, [tmp_path / "in"])
-    assert record_state(district.path) == before
+    assert record_state(district) == before
     for a, b in zip(first, again, strict=True):
         assert (b.counts.added, b.counts.replaced, b.counts.conflicts) == (0, 0, 0)
         assert b.counts.unchanged == a.counts.total and b.applied_before is not None
@@ -108,9 +108,9 @@ def test_units_new_to_the_office_are_added_under_the_right_parent(tree):
 
 def test_preview_writes_nothing_and_says_what_apply_will_do(tree):
     _, packages, district, _ = tree
-    before = record_state(district.path)
+    before = record_state(district)
     p = preview_package(district, ADMIN, packages["X1"])
-    assert record_state(district.path) == before
+    assert record_state(district) == before
     done = apply_package(district, ADMIN, packages["X1"])
     assert (p.ok, p.counts, p.by_kind) == (done.ok, done.counts, done.by_kind)
     assert p.counts.added == 19 and p.by_kind["meeting"].added == 5  # 4 meetings and the tombstone
@@ -144,9 +144,9 @@ def test_a_record_edited_on_both_sides_is_a_conflict_and_keeping_local_keeps_it(
     local = get_record(district, ADMIN, "meeting", rid)
     assert (local.values["participants"], local.revision) == (130, 3)
     # The decision stands: the same package again raises nothing, and the office's copy wins upward.
-    before = record_state(district.path)
+    before = record_state(district)
     assert apply_package(district, ADMIN, again).counts.conflicts == 0
-    assert record_state(district.path) == before
+    assert record_state(district) == before
     with pytest.raises(Refused, match="đã được xử lý"):
         resolve_conflict(district, ADMIN, open_one.id, "take_incoming")
 
@@ -159,9 +159,9 @@ def test_taking_the_incoming_copy_replaces_the_local_one(tree, tmp_path):
     resolve_conflict(district, ADMIN, c.id, "take_incoming")
     local = get_record(district, ADMIN, "meeting", rid)
     assert (local.values["participants"], local.values["chair"], local.revision) == (150, "Lò Văn Minh", 2)
-    before = record_state(district.path)
+    before = record_state(district)
     r = apply_package(district, ADMIN, again)
-    assert (r.counts.conflicts, r.counts.replaced) == (0, 0) and record_state(district.path) == before
+    assert (r.counts.conflicts, r.counts.replaced) == (0, 0) and record_state(district) == before
 
 
 def test_an_older_copy_of_a_record_edited_here_is_a_conflict_and_a_newer_version_settles_it(tree, tmp_path):

@@ -29,12 +29,12 @@ from tests.integration.test_package_support import (
 
 def refused(district, path, reason: str, words: str) -> None:
     """Preview and apply both refuse with the reason and a Vietnamese message, and nothing changes."""
-    before = record_state(district.path)
+    before = record_state(district)
     p = preview_package(district, ADMIN, path)
     r = apply_package(district, ADMIN, path)
     assert (p.ok, p.reason, r.ok, r.reason) == (False, reason, False, reason), (p.message, r.message)
     assert words in r.message and r.message == p.message
-    assert record_state(district.path) == before and list_imports(district, ADMIN) == []
+    assert record_state(district) == before and list_imports(district, ADMIN) == []
 
 
 @needs_soffice

@@ -95,9 +95,45 @@ def seed(db: Database, code: str, scale: int = 1) -> dict[str, Record]:
     return out
 
 
-def record_state(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every stored record row (envelope and values) of a database file, for before/after comparisons."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
+def db_arg(db: Database) -> str:
+    """What a person gives --db for this database: the file's path, or the server URL (never a password)."""
+    from danvan_desktop.store.target import shown
+
+    return str(db.path) if db.url is None else shown(db.url)
+
+
+def hand_sql(db: Database, statement: str, *params: Any) -> None:
+    """What a hostile office does to its own database outside the program (an SQLite browser, psql), on either
+    store: one statement with ? placeholders."""
+    if db.engine.dialect.paramstyle in ("format", "pyformat"):
+        statement = statement.replace("?", "%s")
+    with db.engine.begin() as c:
+        c.exec_driver_sql(statement, tuple(params))
+
+
+def record_state(where: Database | Path | str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every stored record row (envelope and values) of a database (an open one, a file, or a server URL), for
+    before/after comparisons."""
+    if isinstance(where, Database) and where.path is not None:
+        where = where.path
+    if isinstance(where, Database | str):
+        from sqlalchemy import create_engine
+
+        engine = where.engine if isinstance(where, Database) else \
+            create_engine(where.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            with engine.connect() as conn:
+                state = {k: sorted(tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {k}"))
+                         for k in RECORD_TABLES}
+                state["merge_conflict"] = sorted(tuple(r) for r in conn.exec_driver_sql(
+                    "SELECT id, record_id, status FROM merge_conflict"))
+                state["unit"] = sorted((tuple(r) for r in conn.exec_driver_sql(
+                    "SELECT code, name, parent_id FROM unit")), key=repr)
+        finally:
+            if not isinstance(where, Database):
+                engine.dispose()
+        return state
+    with sqlite3.connect(f"file:{where}?mode=ro", uri=True) as c:
         state = {k: sorted(c.execute(f"SELECT * FROM {k}").fetchall()) for k in RECORD_TABLES}
         state["merge_conflict"] = sorted(c.execute("SELECT id, record_id, status FROM merge_conflict").fetchall())
         state["unit"] = sorted(c.execute("SELECT code, name, parent_id FROM unit").fetchall())

@@ -23,30 +23,16 @@ from danvan_desktop.store import postgres
 from danvan_desktop.store.database import open_database
 from danvan_desktop.store.schema import HEAD_REVISION, TALLIES, metadata
 
-# The server the tests create their databases on (COMMON.md: the development server, trust auth).
-SERVER = os.environ.get("DANVAN_TEST_PG", "postgresql://postgres@127.0.0.1:55432/postgres")
-
-
-def _admin():
-    return create_engine(SERVER.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+pytestmark = pytest.mark.server_only
 
 
 @pytest.fixture
-def server_db():
-    """A new, empty database on the test server (dropped afterwards); its URL as a person types it."""
-    name = f"pgcore_t_{uuid.uuid4().hex[:10]}"
-    admin = _admin()
-    try:
-        with admin.connect() as c:
-            c.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except Exception as e:  # noqa: BLE001 - no server here: say so
-        admin.dispose()
-        pytest.skip(f"no PostgreSQL server at {SERVER}: {e}")
-    yield SERVER.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as c:
-        c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
-
+def server_db(pg_server):
+    """The URL of a new, empty database on the test server (an empty one, not the migrated template)."""
+    name = "e_" + uuid.uuid4().hex[:16]
+    pg_server.admin(f"CREATE DATABASE {name}")
+    yield pg_server.url(name)
+    pg_server.drop(name)
 
 def _cfg() -> Config:
     cfg = Config()
@@ -68,7 +54,8 @@ def test_an_empty_server_database_migrates_to_head_in_step_with_the_models(serve
             assert c.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).scalar() == 1
         for kind in ("meeting", "petition", "monitoring", "religious_site", "religious_check", "model"):
             assert {f"ix_{kind}_search_trgm", f"ix_{kind}_search_short"} <= indexes
-        assert {f"{t.table}_keep" for t in TALLIES} == triggers
+        kept = {f"{t.table}_keep{s}" for t in TALLIES for s in ("", "_rows_ins", "_rows_del")}
+        assert kept == triggers
     finally:
         db.close()
 

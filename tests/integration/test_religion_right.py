@@ -25,7 +25,7 @@ from danvan_desktop.services.records import add_record, list_records
 from danvan_desktop.services.summary import children_figures, summarize
 from tests.conftest import ADMIN, PASSWORD
 from tests.integration.test_cli import danvan
-from tests.integration.test_package_support import DISTRICT, PROVINCE, commune, office
+from tests.integration.test_package_support import DISTRICT, PROVINCE, commune, db_arg, office
 from tests.stores import place
 
 Y2025 = parse_period("2025")
@@ -80,16 +80,16 @@ def test_an_admin_account_needs_the_grant_too():
 @pytest.mark.parametrize("user", ["vanthu", "tonghop"])
 def test_summary_command_prints_no_religious_figure_without_the_right(banbo, user):
     banbo.close()
-    out = danvan("--db", str(banbo.path), "--user", user, "summary", "--period", "2025", "--json")
+    out = danvan("--db", db_arg(banbo), "--user", user, "summary", "--period", "2025", "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     for key in SENSITIVE_KEYS:  # every key present (SPEC §8), none with a number
         assert data["indicators"][key] is None and data["previous"]["indicators"][key] is None
     assert data["withheld"] == ["religious_checks", "religious_sites"]
     assert data["indicators"]["meetings.total"] == 1
-    text = danvan("--db", str(banbo.path), "--user", user, "summary", "--period", "2025").stdout
+    text = danvan("--db", db_arg(banbo), "--user", user, "summary", "--period", "2025").stdout
     assert "173" not in text and "tín đồ" not in text.lower() and "không có quyền xem dữ liệu tôn giáo" in text
-    admin = json.loads(danvan("--db", str(banbo.path), "--user", "admin", "summary", "--period", "2025",
+    admin = json.loads(danvan("--db", db_arg(banbo), "--user", "admin", "summary", "--period", "2025",
                               "--json").stdout)
     assert admin["indicators"]["religious_sites.followers"] == 173 and "withheld" not in admin
 

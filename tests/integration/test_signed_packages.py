@@ -50,10 +50,10 @@ def test_first_package_pins_the_key_and_a_new_key_waits_for_an_admin(setup, tmp_
     again = tmp_path / "X1-moi.xlsx"
     export_package(reinstalled, ADMIN, Q1, again)
     new_fp = own_fingerprint(reinstalled)
-    before = record_state(district.path)
+    before = record_state(district)
     r = apply_package(district, ADMIN, again)
     assert (r.ok, r.reason) == (False, "key_changed") and f"dấu vân tay {new_fp}" in r.message
-    assert record_state(district.path) == before and len(list_imports(district, ADMIN)) == 1
+    assert record_state(district) == before and len(list_imports(district, ADMIN)) == 1
     with pytest.raises(PermissionDenied):
         accept_new_key(district, Actor("th", "tong_hop", religion_access=True), again)
     assert accept_new_key(district, ADMIN, again)[0] == new_fp

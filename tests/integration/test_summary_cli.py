@@ -13,10 +13,11 @@ from tests.integration.test_figures_as_of import (
     RUNNING_PREVIOUS,
     build,
 )
+from tests.integration.test_package_support import db_arg
 
 
 def summary(db, *args):
-    r = danvan("--db", str(db.path), "--user", "admin", "summary", *args)
+    r = danvan("--db", db_arg(db), "--user", "admin", "summary", *args)
     assert r.returncode == 0, r.stderr
     return r.stdout
 
@@ -68,9 +69,9 @@ def test_unit_narrows_the_subtree_and_its_has_data(district):
 
 
 def test_bad_as_of_days_are_refused_in_vietnamese(district):
-    r = danvan("--db", str(district.path), "--user", "admin", "summary", "--period", "2023", "--as-of",
+    r = danvan("--db", db_arg(district), "--user", "admin", "summary", "--period", "2023", "--as-of",
                "30/06/2023", "--json")
     assert r.returncode == 1 and "Ngày “30/06/2023” của --as-of không hợp lệ" in r.stderr and not r.stdout
-    r = danvan("--db", str(district.path), "--user", "admin", "summary", "--period", "2023", "--as-of",
+    r = danvan("--db", db_arg(district), "--user", "admin", "summary", "--period", "2023", "--as-of",
                "2022-12-31", "--json")
     assert r.returncode == 1 and "ở trước ngày bắt đầu kỳ năm 2023" in r.stderr
