@@ -6,6 +6,9 @@ Integration tests name their databases with `place(tmp_path, "huyen.db")`; the `
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.pg_server import PgServer
@@ -50,3 +53,35 @@ def cleanup() -> None:
         for name in made.values():
             server.drop(name)
     _current.update(kind="sqlite", server=None, made={})
+
+
+@contextmanager
+def sqlite_files() -> Iterator[None]:
+    """Inside: place() names SQLite files whatever the test's store (fixtures built once and copied per test)."""
+    saved = dict(_current)
+    _current.update(kind="sqlite")
+    try:
+        yield
+    finally:
+        _current.update(kind=saved["kind"])
+
+
+def from_file(tmp_path: Path, name: str, file: Path) -> Path | str:
+    """place(tmp_path, name) holding the office of the SQLite file `file`: the file itself on SQLite, a copy of
+    it on the server (store/copy.py, the copy-to command's own table copy)."""
+    target = place(tmp_path, name)
+    if not on_server():
+        if Path(target) != file:
+            shutil.copyfile(file, target)
+        return target
+    from danvan_desktop.store.copy import copy_tables
+    from danvan_desktop.store.database import open_database
+
+    src, dest = open_database(file), open_database(target)
+    try:
+        with src.engine.connect() as sc, dest.write_engine.begin() as dc:
+            copy_tables(sc, dc)
+    finally:
+        src.close()
+        dest.close()
+    return target

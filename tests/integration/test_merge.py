@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from danvan_desktop.exchange.package import export_package
 from danvan_desktop.services.errors import Refused
@@ -26,6 +26,7 @@ from danvan_desktop.services.records import delete_record, get_record, update_re
 from danvan_desktop.services.summary import summarize
 from danvan_desktop.services.units import add_unit, list_units
 from danvan_desktop.store.database import open_database
+from tests import stores
 from tests.integration.test_package_support import (
     ADMIN,
     DISTRICT,
@@ -44,14 +45,15 @@ def made_once(tmp_path_factory):
     """The files of three seeded communes, their Q1 packages and the district office (knowing only X1)."""
     root = tmp_path_factory.mktemp("cay")
     seeded = {}
-    for code in ("X1", "X2", "X3"):
-        db = commune(root, code)
-        seeded[code] = seed(db, code, scale=2)
-        export_package(db, ADMIN, Q1, root / "in" / f"{code}-2025-Q1.xlsx")
-        db.close()
-    district = office(root / "huyen.db", DISTRICT, [PROVINCE])
-    add_unit(district, ADMIN, code="X1", name="Xã Bình Lư", level="xa", parent_code="105")
-    district.close()
+    with stores.sqlite_files():  # built once as files; each test gets them on its own store (tree)
+        for code in ("X1", "X2", "X3"):
+            db = commune(root, code)
+            seeded[code] = seed(db, code, scale=2)
+            export_package(db, ADMIN, Q1, root / "in" / f"{code}-2025-Q1.xlsx")
+            db.close()
+        district = office(root / "huyen.db", DISTRICT, [PROVINCE])
+        add_unit(district, ADMIN, code="X1", name="Xã Bình Lư", level="xa", parent_code="105")
+        district.close()
     return root, seeded
 
 
@@ -60,9 +62,10 @@ def tree(tmp_path, made_once):
     """A fresh copy of the three communes, their packages and the district for each test."""
     root, seeded = made_once
     shutil.copytree(root, tmp_path, dirs_exist_ok=True)
-    communes = {code: open_database(place(tmp_path, f"{code.lower()}.db")) for code in ("X1", "X2", "X3")}
+    communes = {code: open_database(stores.from_file(tmp_path, f"{code.lower()}.db", root / f"{code.lower()}.db"))
+                for code in ("X1", "X2", "X3")}
     packages = {code: tmp_path / "in" / f"{code}-2025-Q1.xlsx" for code in communes}
-    district = open_database(place(tmp_path, "huyen.db"))
+    district = open_database(stores.from_file(tmp_path, "huyen.db", root / "huyen.db"))
     yield communes, packages, district, seeded
     for db in (*communes.values(), district):
         db.close()
@@ -233,9 +236,8 @@ def test_undo_withdraws_what_the_last_import_brought_and_leaves_tombstones_that_
     undo_import(district, ADMIN, first.import_id)
     assert figures(district)["meetings.total"] == 0
     assert [i.status for i in list_imports(district, ADMIN)] == ["undone", "undone"]
-    with sqlite3.connect(district.path) as c:
-        kept, live = c.execute("SELECT count(*), sum(NOT deleted) FROM meeting").fetchone()
-    c.close()
+    with district.reader() as s:
+        kept, live = s.execute(text("SELECT count(*), sum(CASE WHEN deleted THEN 0 ELSE 1 END) FROM meeting")).one()
     assert kept > 0 and live == 0  # tombstones, not hard deletes
     # The commune's package applied again brings everything back.
     again = apply_package(district, ADMIN, second_file)
@@ -264,8 +266,8 @@ def test_every_import_is_in_the_ledger_and_the_audit_and_a_backup_comes_first(tr
     audit = list_audit(district, ADMIN)[0]
     assert audit.action == "import" and audit.detail["counts"] == r.counts.as_dict()
     assert len(list_backups(district)) == 1
-    with sqlite3.connect(district.path) as c:
-        row = c.execute("SELECT counts FROM import_log").fetchone()
+    with district.reader() as s:
+        row = s.execute(text("SELECT counts FROM import_log")).one()
     assert json.loads(row[0])["by_kind"]["model"]["added"] == 4
 
 
