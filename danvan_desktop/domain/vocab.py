@@ -48,6 +48,8 @@ def _v(name: str, *items: tuple[str, str]) -> Vocabulary:
 
 UNIT_LEVEL = _v(
     "unit_level",
+    # The central level (Ban Dân vận Trung ương) sits above the provinces: it merges the 34 provinces' packages.
+    ("trung_uong", "Trung ương"),
     ("tinh", "Tỉnh/Thành phố"),
     ("huyen", "Huyện/Quận/Thị xã"),
     ("xa", "Xã/Phường/Thị trấn/Đặc khu"),
