@@ -6,7 +6,7 @@
    communes): a province office under the central office, its communes' records of 2025 built by the bulk path
    of scripts/scale_data.py (≈ 611 per commune, ≈ 2.03 million in all), then its package exported by the
    program's own export (exchange/package.py). Made once, kept in the work folder and reused.
-2. A fresh central office (home unit "TW", level trung_uong, a SQLite file in the work folder or the
+2. A fresh central office (home unit "TW", level trung_uong, a SQLite file centre-<N>.db in the work folder or the
    PostgreSQL database --db-url names) merges the packages with the program's own merge (services/merge.py,
    apply_package per package as apply_packages does after its one backup), timing each package and reading
    the merging process's memory after each.
@@ -96,8 +96,12 @@ def phase_province(work: Path, code: str, scale: float) -> dict[str, Any]:
             "db_mb": db_path.stat().st_size / 1e6, "package_mb": out.stat().st_size / 1e6, "peak_mb": _peak()}
 
 
-def phase_merge(target: str, packages: list[str]) -> dict[str, Any]:
-    """Merge the packages at a fresh centre, one transaction each; time and memory after each package."""
+def phase_merge(target: str, packages: list[str], wait: bool = False) -> dict[str, Any]:
+    """Merge the packages at a fresh centre, one transaction each; time and memory after each package.
+
+    wait: a package is merged once its province's figures (<code>.json beside it) say it is whole; the time
+    spent waiting is not counted.
+    """
     from scale_data import init_centre
 
     from danvan_desktop.services.merge import apply_package
@@ -110,15 +114,18 @@ def phase_merge(target: str, packages: list[str]) -> dict[str, Any]:
     per: list[dict[str, Any]] = []
     start = time.perf_counter()
     for p in packages:
+        while wait and not Path(p).with_suffix(".json").exists():
+            time.sleep(2)
         t = time.perf_counter()
         r = apply_package(db, _admin(), p, backup=False)
         per.append({"package": Path(p).stem, "ok": r.ok, "message": "" if r.ok else r.message,
                     "added": r.counts.added if r.ok else 0, "seconds": time.perf_counter() - t,
                     "rss_mb": _rss_now_mb(), "peak_mb": _peak()})
         print(json.dumps({"progress": per[-1]}), file=sys.stderr, flush=True)
-    total = time.perf_counter() - start
+    wall = time.perf_counter() - start
     db.close()
-    return {"seconds": total, "base_mb": base, "peak_mb": _peak(), "packages": per}
+    return {"seconds": sum(x["seconds"] for x in per), "wall_s": wall, "base_mb": base, "peak_mb": _peak(),
+            "packages": per}
 
 
 def _sizes(db: Any) -> dict[str, Any]:
@@ -195,7 +202,7 @@ def _child(*args: str) -> dict[str, Any]:
 
 # ---- the run --------------------------------------------------------------------------------------------------
 
-def _fresh_target(work: Path, db_url: str | None) -> str:
+def _fresh_target(work: Path, db_url: str | None, provinces: int) -> str:
     """A new, empty centre: a file in the work folder, or the named PostgreSQL database emptied."""
     if db_url:
         from sqlalchemy import create_engine, text
@@ -208,7 +215,7 @@ def _fresh_target(work: Path, db_url: str | None) -> str:
             c.execute(text("CREATE SCHEMA public"))
         eng.dispose()
         return db_url
-    path = work / "centre.db"
+    path = work / f"centre-{provinces}.db"  # runs of different sizes may share the work folder
     for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         p.unlink(missing_ok=True)
     return str(path)
@@ -222,7 +229,9 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=None, help="share of the records per commune (0.61)")
     ap.add_argument("--db-url", help="the centre on a PostgreSQL server (its database is emptied first)")
     ap.add_argument("--fresh", action="store_true", help="rebuild the provinces' data and packages")
-    ap.add_argument("--phase", choices=["province", "merge", "queries"])
+    ap.add_argument("--pipeline", action="store_true",
+                    help="merge each package as soon as it is made (two processes at once; for a long run)")
+    ap.add_argument("--phase", choices=["province", "merge", "merge-waiting", "queries"])
     ap.add_argument("args", nargs="*")
     a = ap.parse_args()
     if a.phase == "province":
@@ -230,6 +239,9 @@ def main() -> None:
         return
     if a.phase == "merge":
         print(json.dumps(phase_merge(a.args[0], a.args[1:])))
+        return
+    if a.phase == "merge-waiting":
+        print(json.dumps(phase_merge(a.args[0], a.args[1:], wait=True)))
         return
     if a.phase == "queries":
         print(json.dumps(phase_queries(a.args[0], a.args[1])))
@@ -242,6 +254,16 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     plans = national_plan()[:a.provinces]
     print(f"Thư mục làm việc: {work}; {len(plans)} tỉnh, {sum(len(p.communes) for p in plans):,} xã", flush=True)
+    packages = [str(work / "packages" / f"{p.code}.xlsx") for p in plans]
+    merging = None
+    if a.pipeline:
+        for p in plans:  # a marker the merge would wait for must say the package is whole for this scale
+            made = work / "packages" / f"{p.code}.json"
+            if made.exists() and (a.fresh or json.loads(made.read_text()).get("scale") != scale):
+                made.unlink()
+        target = _fresh_target(work, a.db_url, len(plans))
+        merging = subprocess.Popen([sys.executable, __file__, "--phase", "merge-waiting", target, *packages],
+                                   stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     built: list[dict[str, Any]] = []
     for p in plans:
         made = work / "packages" / f"{p.code}.json"
@@ -250,7 +272,9 @@ def main() -> None:
             continue
         r = _child("province", str(work), p.code, str(scale))
         r["scale"] = scale
-        made.write_text(json.dumps(r))
+        tmp = made.with_suffix(".json-tmp")
+        tmp.write_text(json.dumps(r))
+        tmp.replace(made)  # whole or absent: the waiting merge reads it
         built.append(r)
         print(f"  {r['name']}: {r['communes']} xã, {r['records']:,} bản ghi; tạo {r['build_s']:.1f} s, xuất gói "
               f"{r['export_s']:.1f} s ({r['package_mb']:.1f} MB)", flush=True)
@@ -258,13 +282,19 @@ def main() -> None:
     print(f"Dữ liệu các tỉnh: {records:,} bản ghi; tạo {sum(r['build_s'] for r in built):.0f} s, xuất "
           f"{sum(r['export_s'] for r in built):.0f} s; gói {sum(r['package_mb'] for r in built):.0f} MB", flush=True)
 
-    target = _fresh_target(work, a.db_url)
-    packages = [str(work / "packages" / f"{p.code}.xlsx") for p in plans]
-    m = _child("merge", target, *packages)
+    if merging is not None:
+        out, _ = merging.communicate()
+        if merging.returncode != 0:
+            raise SystemExit(f"Giai đoạn tổng hợp lỗi (mã {merging.returncode}).")
+        m = json.loads(out.strip().splitlines()[-1])
+    else:
+        target = _fresh_target(work, a.db_url, len(plans))
+        m = _child("merge", target, *packages)
     refused = [x for x in m["packages"] if not x["ok"]]
     added = sum(x["added"] for x in m["packages"])
     slowest = max(m["packages"], key=lambda x: x["seconds"])
-    print(f"Tổng hợp {len(packages)} gói ở trung ương ({added:,} bản ghi thêm mới): {m['seconds']:.0f} s, "
+    print(f"Tổng hợp {len(packages)} gói ở trung ương ({added:,} bản ghi thêm mới): {m['seconds']:.0f} s "
+          f"(cả chờ: {m['wall_s']:.0f} s), "
           f"{m['seconds'] / max(added, 1) * 1e6:.0f} µs/bản ghi; chậm nhất {slowest['package']} "
           f"{slowest['seconds']:.1f} s; bộ nhớ đỉnh {m['peak_mb']:.0f} MB (sau khi nạp chương trình "
           f"{m['base_mb']:.0f} MB)", flush=True)
