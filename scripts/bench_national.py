@@ -13,8 +13,9 @@
 3. At the centre: the summary of the whole country and of one province (SPEC §4, previous-year comparison
    included), the first page of every petition, one province's petitions, two searches; then the sizes.
 
-Each step runs in its own process, so peak memory (VmHWM) is its own. Figures are printed, and written as
-JSON to the work folder (national-<N>.json) for docs/PERFORMANCE.md.
+Each step runs in its own process, so peak memory (VmHWM) is its own. Where a merge's memory goes, for one
+package: python scripts/bench_national.py --phase memory CENTRE.db PACKAGE.xlsx (tracemalloc).
+Figures are printed, and written as JSON to the work folder (national-<N>.json) for docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -128,6 +129,36 @@ def phase_merge(target: str, packages: list[str], wait: bool = False) -> dict[st
             "packages": per}
 
 
+def phase_memory(target: str, package: str) -> dict[str, Any]:
+    """Where a merge's memory goes: one package merged at a fresh centre under tracemalloc, the Python
+    allocations still held when the package has been read (just before its rows are written), by source line."""
+    import tracemalloc
+
+    from scale_data import init_centre
+
+    from danvan_desktop.services.merge import apply_package
+
+    init_centre(target).close()
+    from danvan_desktop.store.database import open_database
+
+    db = open_database(target)
+    held: list[Any] = []
+
+    def at(done: int, total: int) -> None:
+        if done >= total and not held:
+            held.append(tracemalloc.take_snapshot())
+
+    tracemalloc.start(1)
+    r = apply_package(db, _admin(), package, progress=at, backup=False)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    db.close()
+    top = held[0].statistics("lineno")[:12] if held else []
+    return {"added": r.counts.added if r.ok else 0, "traced_peak_mb": peak / 1e6,
+            "held_mb": sum(x.size for x in held[0].statistics("filename")) / 1e6 if held else 0,
+            "top": [{"where": str(x.traceback[0]), "mb": x.size / 1e6, "blocks": x.count} for x in top]}
+
+
 def _sizes(db: Any) -> dict[str, Any]:
     """Space per table and index (SQLite dbstat, PostgreSQL pg_relation_size), in MB, largest first."""
     from sqlalchemy import text
@@ -231,7 +262,7 @@ def main() -> None:
     ap.add_argument("--fresh", action="store_true", help="rebuild the provinces' data and packages")
     ap.add_argument("--pipeline", action="store_true",
                     help="merge each package as soon as it is made (two processes at once; for a long run)")
-    ap.add_argument("--phase", choices=["province", "merge", "merge-waiting", "queries"])
+    ap.add_argument("--phase", choices=["province", "merge", "merge-waiting", "queries", "memory"])
     ap.add_argument("args", nargs="*")
     a = ap.parse_args()
     if a.phase == "province":
@@ -242,6 +273,9 @@ def main() -> None:
         return
     if a.phase == "merge-waiting":
         print(json.dumps(phase_merge(a.args[0], a.args[1:], wait=True)))
+        return
+    if a.phase == "memory":
+        print(json.dumps(phase_memory(a.args[0], a.args[1]), indent=1))
         return
     if a.phase == "queries":
         print(json.dumps(phase_queries(a.args[0], a.args[1])))
