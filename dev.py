@@ -33,7 +33,9 @@ DEB_RUNTIME = [
     "libxcb-util1", "libxcb-xkb1", "libxkbcommon-x11-0", "libxcb-randr0", "libxcb-xfixes0", "libxcb-sync1",
     "libxcb-shm0", "libxcb-xinerama0",
 ]
-DEB_TEST = ["poppler-utils", "libreoffice-calc-nogui", "libreoffice-writer-nogui", "xvfb", "xauth"]
+# postgresql: the server the tests start in a temporary folder (issue 15); postgresql-contrib: pg_trgm.
+DEB_TEST = ["poppler-utils", "libreoffice-calc-nogui", "libreoffice-writer-nogui", "xvfb", "xauth", "postgresql",
+            "postgresql-contrib"]
 
 
 def say(msg: str) -> None:

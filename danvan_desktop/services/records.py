@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from danvan_desktop.domain.fields import FieldType, RecordKind
@@ -25,8 +25,8 @@ from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused, 
 from danvan_desktop.services.overdue import overdue_condition
 from danvan_desktop.services.units import home, in_subtree, own_units, resolve_unit
 from danvan_desktop.store.database import Database
+from danvan_desktop.store.dialects import RowKey, key_chunk, row_key, search_conditions
 from danvan_desktop.store.schema import RECORD_TABLES, Unit, utcnow
-from danvan_desktop.store.sqlite import fts_condition, short_condition
 
 ENVELOPE_SORTS = {"unit", "updated_at", "created_at", "revision"}
 
@@ -348,7 +348,7 @@ def _conditions(s: Session, kind: RecordKind, q: RecordQuery) -> list[Any]:
     # Folded shadow column: "dang uy ban bo" finds "Đảng ủy xã Bản Bo" (LIKE is ASCII-only otherwise);
     # words of 3+ letters go through its trigram index, shorter ones through the index of its one- and
     # two-character pieces; both give exactly the rows of search_text LIKE '%word%'.
-    conds += [c for c in (fts_condition(t, words), short_condition(t, words)) if c is not None]
+    conds += search_conditions(s, t, words)
     if q.overdue_at is not None and kind.key == "petition":
         conds.append(overdue_condition(t, q.overdue_at))
     for key, value in q.filters.items():
@@ -357,7 +357,7 @@ def _conditions(s: Session, kind: RecordKind, q: RecordQuery) -> list[Any]:
     return conds
 
 
-def _order(kind: RecordKind, q: RecordQuery) -> list[Any]:
+def _order(s: Session, kind: RecordKind, q: RecordQuery) -> list[Any]:
     t = RECORD_TABLES[kind.key]
     if q.sort in ENVELOPE_SORTS:
         col: Any = (select(Unit.name).where(Unit.id == t.c.unit_id).correlate(t).scalar_subquery().collate("vi")
@@ -370,9 +370,9 @@ def _order(kind: RecordKind, q: RecordQuery) -> list[Any]:
     else:
         col = t.c[kind.event_field] if kind.event_field else t.c.sort_key
     desc = q.descending if q.sort else bool(kind.event_field)
-    # rowid breaks ties: it is the tail of every index, so the whole ORDER BY can follow one index.
-    rowid: Any = literal_column(f"{t.name}.rowid")
-    return [col.desc(), rowid.desc()] if desc else [col.asc(), rowid.asc()]
+    # The row key breaks ties (SQLite's rowid is the tail of every index: the whole ORDER BY follows one index).
+    key: Any = row_key(s, t)
+    return [col.desc(), key.desc()] if desc else [col.asc(), key.asc()]
 
 
 def _check_list(actor: Actor, kind_key: str) -> RecordKind:
@@ -389,36 +389,37 @@ def list_records(db: Database, actor: Actor, kind_key: str, q: RecordQuery | Non
     with db.reader() as s:
         conds = _conditions(s, k, q)
         total = s.scalar(select(func.count()).select_from(t).where(*conds)) or 0
-        stmt = _select(k).where(*conds).order_by(*_order(k, q))
+        stmt = _select(k).where(*conds).order_by(*_order(s, k, q))
         if q.limit is not None:
             stmt = stmt.limit(q.limit).offset(q.offset)
         rows = [_record(k, r) for r in s.execute(stmt)]
     return RecordPage(rows, total)
 
 
-def list_keys(db: Database, actor: Actor, kind_key: str, q: RecordQuery | None = None) -> list[int]:
+def list_keys(db: Database, actor: Actor, kind_key: str, q: RecordQuery | None = None) -> list[RowKey]:
     """Row keys of every matching record in list order, read from indexes only.
 
     A long list (500,000 rows) keeps these and fetches the rows it shows by block with get_by_keys. Keys are
-    SQLite rowids: stable while the program runs (nothing here rewrites tables).
+    SQLite rowids (stable while the program runs: nothing here rewrites tables) or, on a server, record ids
+    (store/dialects.py row_key).
     """
     k = _check_list(actor, kind_key)
     q = q or RecordQuery()
     t = RECORD_TABLES[k.key]
     with db.reader() as s:
-        stmt: Any = select(literal_column(f"{t.name}.rowid")).select_from(t).where(*_conditions(s, k, q))
-        return list(s.scalars(stmt.order_by(*_order(k, q))))
+        stmt: Any = select(row_key(s, t)).select_from(t).where(*_conditions(s, k, q))
+        return list(s.scalars(stmt.order_by(*_order(s, k, q))))
 
 
-def get_by_keys(db: Database, actor: Actor, kind_key: str, keys: list[int]) -> list[Record]:
+def get_by_keys(db: Database, actor: Actor, kind_key: str, keys: list[RowKey]) -> list[Record]:
     """The records with these row keys, in the order given (missing ones left out)."""
     k = _check_list(actor, kind_key)
     t = RECORD_TABLES[k.key]
-    rowid: Any = literal_column(f"{t.name}.rowid")
-    found: dict[int, Record] = {}
+    found: dict[RowKey, Record] = {}
     with db.reader() as s:
-        for i in range(0, len(keys), 500):  # SQLite's bound-parameter limit
-            for r in s.execute(_select(k).add_columns(rowid.label("_key")).where(rowid.in_(keys[i:i + 500]))):
+        key, step = row_key(s, t), key_chunk(s)
+        for i in range(0, len(keys), step):
+            for r in s.execute(_select(k).add_columns(key.label("_key")).where(key.in_(keys[i:i + step]))):
                 found[r._mapping["_key"]] = _record(k, r)
     return [found[key] for key in keys if key in found]
 

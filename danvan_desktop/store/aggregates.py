@@ -1,8 +1,8 @@
 """Kept figures: the SQL triggers that keep the count tables (store/schema.py TALLIES) in step with the records.
 
 The triggers sit on the record tables, so every write, merge, undo, restore and migration updates the counts
-in its own transaction without the services knowing. Trigger language is dialect-specific: the SQLite form
-is created by migration 0007; the PostgreSQL form is written beside it for the PostgreSQL store to come.
+in its own transaction without the services knowing. Trigger language is dialect-specific: migration 0007
+creates the SQLite form or, on a server, the PostgreSQL form (one PL/pgSQL function per count table).
 A record counts for every unit on its unit's materialised path ("/1/5/23/" → units 1, 5 and 23).
 """
 
@@ -86,7 +86,11 @@ def sqlite_install(fill: bool = True) -> list[str]:
     return out
 
 
-# ---- PostgreSQL (not yet run: the PostgreSQL store comes next) ---------------------------------------------
+# ---- PostgreSQL ----------------------------------------------------------------------------------------------
+
+
+def _pg_live(t: Tally, r: str) -> str:
+    return _live(t, r).replace(f"{r}.deleted = 0", f"NOT {r}.deleted")
 
 
 def _pg_add(t: Tally, r: str, sign: int) -> str:
@@ -94,7 +98,7 @@ def _pg_add(t: Tally, r: str, sign: int) -> str:
     values = ["a::integer", f"to_char({r}.{t.date}, 'YYYY-MM')", *(f"coalesce({r}.{d}, '')" for d in t.dims),
               str(sign), *(f"{sign} * coalesce({r}.{c}, 0)" for c in t.sums)]
     sets = ", ".join(f"{c} = {t.table}.{c} + excluded.{c}" for c in ["n", *t.sums])
-    live = _live(t, r).replace(f"{r}.deleted = 0", f"NOT {r}.deleted")
+    live = _pg_live(t, r)
     return (f"IF {live} THEN INSERT INTO {t.table} ({', '.join(cols)}) SELECT {', '.join(values)} "
             f"FROM unit u, unnest(string_to_array(trim(both '/' from u.path), '/')) a "
             f"WHERE u.id = {r}.unit_id AND u.path <> '' "
@@ -111,3 +115,39 @@ def postgresql_triggers(t: Tally) -> list[str]:
     return [body, f"DROP TRIGGER IF EXISTS {fn} ON {t.kind}",
             f"CREATE TRIGGER {fn} AFTER INSERT OR DELETE OR UPDATE OF {', '.join(_watched(t))} ON {t.kind} "
             f"FOR EACH ROW EXECUTE FUNCTION {fn}()"]
+
+
+def postgresql_drop_triggers(t: Tally) -> list[str]:
+    """DROP statements for one count table's trigger and its function (PostgreSQL)."""
+    fn = f"{t.table}_keep"
+    return [f"DROP TRIGGER IF EXISTS {fn} ON {t.kind}", f"DROP FUNCTION IF EXISTS {fn}()"]
+
+
+def postgresql_fill(t: Tally) -> list[str]:
+    """Statements emptying one count table and filling it again from the live records (PostgreSQL): the same
+    two-step grouping as sqlite_fill."""
+    dims = "".join(f", coalesce(r.{d}, '') AS {d}" for d in t.dims)
+    sums = "".join(f", sum(coalesce(r.{c}, 0)) AS {c}" for c in t.sums)
+    group = "".join(f", {d}" for d in t.dims)
+    cols = [*_key_cols(t), "n", *t.sums]
+    outer = ", ".join(["a::integer", "leaf.month", *(f"leaf.{d}" for d in t.dims), "sum(leaf.n)",
+                       *(f"sum(leaf.{c})" for c in t.sums)])
+    return [
+        f"DELETE FROM {t.table}",
+        f"INSERT INTO {t.table} ({', '.join(cols)}) "
+        f"WITH leaf AS (SELECT r.unit_id AS unit_id, to_char(r.{t.date}, 'YYYY-MM') AS month{dims}, "
+        f"count(*) AS n{sums} FROM {t.kind} r WHERE {_pg_live(t, 'r')} GROUP BY r.unit_id, month{group}) "
+        f"SELECT {outer} FROM leaf JOIN unit u ON u.id = leaf.unit_id AND u.path <> '', "
+        f"unnest(string_to_array(trim(both '/' from u.path), '/')) a "
+        f"GROUP BY a, leaf.month{''.join(f', leaf.{d}' for d in t.dims)}",
+    ]
+
+
+def postgresql_install(fill: bool = True) -> list[str]:
+    """Every statement creating the trigger functions and triggers of all count tables (and filling them)."""
+    out: list[str] = []
+    for t in TALLIES:
+        out += postgresql_drop_triggers(t) + postgresql_triggers(t)
+        if fill:
+            out += postgresql_fill(t)
+    return out

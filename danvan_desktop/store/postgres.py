@@ -1,4 +1,5 @@
-"""Everything PostgreSQL-specific in one place: the engine, the writers' lock, error messages.
+"""Everything PostgreSQL-specific in one place: the engine, the writers' lock, error messages, and the DDL the
+migrations create on a server instead of SQLite's FTS5 tables and triggers (search indexes, the `vi` collation).
 
 An office with several PCs shares one PostgreSQL server (SPEC §7, §8). Writers queue on one transaction-scoped
 advisory lock taken at the start of every write transaction, as SQLite's BEGIN IMMEDIATE does for a file:
@@ -8,6 +9,7 @@ ledger see one writer at a time.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -56,3 +58,108 @@ def unavailable(url: URL, err: BaseException) -> DatabaseUnavailable:
         msg = (f"Không kết nối được máy chủ dữ liệu “{where}” (máy chủ chưa chạy, sai địa chỉ, hoặc mạng nội bộ "
                f"bị ngắt). {kept} Hãy kiểm tra mạng rồi thử lại.")
     return DatabaseUnavailable(msg)
+
+
+# ---- sort keys: domain.text.sort_string separates its parts with NUL, which PostgreSQL text cannot hold -------
+
+_SORT_ESCAPE = re.compile("[\x00\x01]")
+_SORT_UNESCAPE = re.compile("\x01([\x01\x02])")
+
+
+def sort_key_out(value: str) -> str:
+    """A sort string as stored on a server: NUL becomes \\x01\\x01 and \\x01 becomes \\x01\\x02.
+
+    The code is prefix-free and keeps the order of single characters (NUL < \\x01 < everything else), so byte
+    order of the stored form (COLLATE "C") is the order of the original strings.
+    """
+    return _SORT_ESCAPE.sub(lambda m: "\x01\x01" if m.group() == "\x00" else "\x01\x02", value)
+
+
+def sort_key_in(value: str) -> str:
+    """The sort string sort_key_out stored."""
+    return _SORT_UNESCAPE.sub(lambda m: "\x00" if m.group(1) == "\x01" else "\x01", value)
+
+
+# ---- DDL the migrations run on a server ---------------------------------------------------------------------
+
+VI_COLLATION = "CREATE COLLATION IF NOT EXISTS vi (provider = icu, locale = 'vi-VN')"
+"""The collation `vi` that services name for Vietnamese order (SQLite registers a Python function by that name)."""
+
+SHORT_GRAMS_FUNCTION = "danvan_short_grams"
+
+
+def trigram_index_install(table: str) -> list[str]:
+    """pg_trgm (a trusted extension in PostgreSQL 15: the database owner may create it) and a GIN trigram index
+    on one record table's folded search text: LIKE '%word%' for words of 3+ characters reads the index."""
+    return ["CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            f"CREATE INDEX IF NOT EXISTS ix_{table}_search_trgm ON {table} USING gin (search_text gin_trgm_ops)"]
+
+
+def trigram_index_drop(table: str) -> list[str]:
+    """Statements removing one record table's trigram index (the extension stays: others may use it)."""
+    return [f"DROP INDEX IF EXISTS ix_{table}_search_trgm"]
+
+
+def short_grams_function() -> str:
+    """An IMMUTABLE SQL function giving the distinct one- and two-character pieces of a text without a space.
+
+    A word of one or two letters occurs in a text exactly when it is one of these pieces, so a GIN index on the
+    function's result answers `pieces @> ARRAY[word]` with the same rows as LIKE '%word%' without a scan (a
+    trigram index cannot: it has no trigram of a two-letter word).
+    """
+    return (f"CREATE OR REPLACE FUNCTION {SHORT_GRAMS_FUNCTION}(t text) RETURNS text[] "
+            "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
+            "SELECT coalesce(array_agg(DISTINCT p), '{}') FROM ("
+            "SELECT substr(t, i, 1) AS p FROM generate_series(1, length(t)) AS i WHERE substr(t, i, 1) <> ' ' "
+            "UNION ALL "
+            "SELECT substr(t, i, 2) FROM generate_series(1, length(t) - 1) AS i "
+            "WHERE strpos(substr(t, i, 2), ' ') = 0) AS pieces $$")
+
+
+def short_index_install(table: str) -> list[str]:
+    """The function and one record table's GIN index of the short pieces of its search text (kept by
+    PostgreSQL itself: no trigger)."""
+    return [short_grams_function(),
+            f"CREATE INDEX IF NOT EXISTS ix_{table}_search_short ON {table} "
+            f"USING gin ({SHORT_GRAMS_FUNCTION}(search_text))"]
+
+
+def short_index_drop(table: str) -> list[str]:
+    """Statements removing one record table's index of short pieces."""
+    return [f"DROP INDEX IF EXISTS ix_{table}_search_short"]
+
+
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """For Alembic's comparisons: the search indexes made by hand (above) are not models."""
+    return not (type_ == "index" and name is not None and name.endswith(("_search_trgm", "_search_short")))
+
+
+# ---- conditions the services use (through store/dialects.py) -------------------------------------------------
+
+
+def _like_pattern(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def fts_condition(table: Any, words: list[str]) -> Any:
+    """search_text LIKE '%word%' for every word of 3+ characters (None if there is none): the GIN trigram
+    index answers it (the recheck makes the rows exactly LIKE's)."""
+    from sqlalchemy import and_
+
+    long_words = [w for w in words if len(w) >= 3]
+    if not long_words:
+        return None
+    return and_(*(table.c.search_text.like(_like_pattern(w), escape="\\") for w in long_words))
+
+
+def short_condition(table: Any, words: list[str]) -> Any:
+    """The short-piece index's pieces contain every word of one or two characters (None if there is none):
+    the same rows as search_text LIKE '%word%' for each of them."""
+    from sqlalchemy import Text, bindparam, func
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    short = sorted({w for w in words if 0 < len(w) < 3})
+    if not short:
+        return None
+    pieces = bindparam(f"{table.name}_short", short, type_=ARRAY(Text))
+    return getattr(func, SHORT_GRAMS_FUNCTION)(table.c.search_text, type_=ARRAY(Text)).contains(pieces)

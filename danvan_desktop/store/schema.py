@@ -26,10 +26,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from danvan_desktop.domain.fields import FieldType, RecordKind
 from danvan_desktop.domain.kinds import KINDS
+from danvan_desktop.store.postgres import sort_key_in, sort_key_out
 
 # The schema version packages carry; equals the number of the newest Alembic revision (db/versions).
 SCHEMA_VERSION = 8
@@ -133,6 +136,26 @@ class ImportLog(Base):
     counts: Mapped[str] = mapped_column(Text, default="{}")  # JSON
 
 
+class SortKey(TypeDecorator[str]):
+    """domain.text.sort_string as stored: as it is on SQLite; on PostgreSQL escaped (its text holds no NUL) in
+    a column of binary order (COLLATE "C"), so the stored form sorts as the original does."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """Binary order on a server, whatever the database's own collation."""
+        return Text(collation="C") if dialect.name == "postgresql" else Text()
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        """The stored form of a sort string."""
+        return sort_key_out(value) if value is not None and dialect.name == "postgresql" else value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        """The sort string of a stored form."""
+        return sort_key_in(value) if value is not None and dialect.name == "postgresql" else value
+
+
 _COLUMN_TYPES: dict[FieldType, Callable[[], Any]] = {
     FieldType.TEXT: Text,
     FieldType.LONGTEXT: Text,
@@ -158,7 +181,7 @@ def _record_table(kind: RecordKind) -> Table:
         Column("notes", Text, nullable=False, default=""),
         Column("search_text", Text, nullable=False, default=""),  # folded, for diacritic-free search
         # domain.text.sort_string of the title: plain binary order is Vietnamese order, so it can be indexed.
-        Column("sort_key", Text, nullable=False, default="", server_default=""),
+        Column("sort_key", SortKey(), nullable=False, default="", server_default=""),
         # SHA-256 of the row as the program last wrote it (services/seals.py); NULL until sealed at commit.
         Column("row_hash", String(64), nullable=True),
         # When this office stored this version from a package (or withdrew it by undo): a change that

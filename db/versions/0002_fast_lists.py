@@ -1,5 +1,7 @@
 """Fast lists at province scale: Vietnamese sort key column, trigram full-text search, scope indexes.
 
+SQLite: FTS5 trigram tables kept by triggers. PostgreSQL: pg_trgm GIN indexes, the `vi` ICU collation.
+
 Revision ID: 0002
 Revises: 0001
 """
@@ -30,6 +32,9 @@ def _sort_string(text: str | None) -> str:
 
 def upgrade() -> None:
     conn = op.get_bind()
+    if conn.dialect.name == "postgresql":
+        _upgrade_postgresql(conn)
+        return
     for table, (title, event) in KINDS.items():
         # ADD COLUMN is native in SQLite: no table copy, so rowids (which the FTS index follows) stay put.
         op.add_column(table, sa.Column("sort_key", sa.Text(), nullable=False, server_default=""))
@@ -55,13 +60,40 @@ def upgrade() -> None:
     op.create_index("ix_petition_live_deadline_status", "petition", ["deleted", "deadline", "status"])
 
 
+def _upgrade_postgresql(conn: sa.Connection) -> None:
+    """The same on a server: sort keys in binary order (escaped, store/postgres.py), pg_trgm instead of FTS5,
+    the `vi` collation the lists sort text columns by."""
+    from danvan_desktop.store.postgres import VI_COLLATION, sort_key_out, trigram_index_install
+
+    conn.execute(sa.text(VI_COLLATION))
+    for table, (title, event) in KINDS.items():
+        op.add_column(table, sa.Column("sort_key", sa.Text(collation="C"), nullable=False, server_default=""))
+        rows = conn.execute(sa.text(f"SELECT id, {title} FROM {table}")).fetchall()
+        if rows:
+            conn.execute(sa.text(f"UPDATE {table} SET sort_key = :k WHERE id = :r"),
+                         [{"k": sort_key_out(_sort_string(t)), "r": r} for r, t in rows])
+        op.create_index(f"ix_{table}_live_sort_key", table, ["deleted", "sort_key"])
+        if event:
+            op.create_index(f"ix_{table}_unit_{event}", table, ["unit_id", "deleted", event])
+        for stmt in trigram_index_install(table):
+            conn.exec_driver_sql(stmt)
+    op.create_index("ix_petition_live_deadline_status", "petition", ["deleted", "deadline", "status"])
+
+
 def downgrade() -> None:
     conn = op.get_bind()
     op.drop_index("ix_petition_live_deadline_status", "petition")
+    server = conn.dialect.name == "postgresql"
     for table, (_title, event) in KINDS.items():
-        for suffix in ("ai", "ad", "au"):
-            conn.execute(sa.text(f"DROP TRIGGER IF EXISTS {table}_fts_{suffix}"))
-        conn.execute(sa.text(f"DROP TABLE IF EXISTS {table}_fts"))
+        if server:
+            from danvan_desktop.store.postgres import trigram_index_drop
+
+            for stmt in trigram_index_drop(table):
+                conn.exec_driver_sql(stmt)
+        else:
+            for suffix in ("ai", "ad", "au"):
+                conn.execute(sa.text(f"DROP TRIGGER IF EXISTS {table}_fts_{suffix}"))
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS {table}_fts"))
         if event:
             op.drop_index(f"ix_{table}_unit_{event}", table)
         op.drop_index(f"ix_{table}_live_sort_key", table)

@@ -47,7 +47,8 @@ def upgrade() -> None:
                      {"v": json.dumps(uuid.uuid4().hex)})
     # The religion right used to come with the admin and tong_hop roles; it is now granted per account.
     # Accounts that had it keep it until an admin withholds it.
-    conn.execute(sa.text("UPDATE account SET religion_access = 1 WHERE role IN ('admin', 'tong_hop')"))
+    granted = "true" if conn.dialect.name == "postgresql" else "1"
+    conn.execute(sa.text(f"UPDATE account SET religion_access = {granted} WHERE role IN ('admin', 'tong_hop')"))
 
 
 def downgrade() -> None:

@@ -6,7 +6,12 @@ Revises: 0006
 import sqlalchemy as sa
 from alembic import op
 
-from danvan_desktop.store.aggregates import sqlite_drop_triggers, sqlite_install
+from danvan_desktop.store.aggregates import (
+    postgresql_drop_triggers,
+    postgresql_install,
+    sqlite_drop_triggers,
+    sqlite_install,
+)
 from danvan_desktop.store.schema import TALLIES
 
 revision = "0007"
@@ -30,14 +35,16 @@ def upgrade() -> None:
                     ["deleted", "unit_id", "registration", "followers"])
     # Triggers first, then the fill, in this one transaction: no write can fall between the two.
     conn = op.get_bind()
-    for stmt in sqlite_install(fill=True):
+    install = postgresql_install if conn.dialect.name == "postgresql" else sqlite_install
+    for stmt in install(fill=True):
         conn.exec_driver_sql(stmt)
 
 
 def downgrade() -> None:
     conn = op.get_bind()
+    drop = postgresql_drop_triggers if conn.dialect.name == "postgresql" else sqlite_drop_triggers
     for t in TALLIES:
-        for stmt in sqlite_drop_triggers(t):
+        for stmt in drop(t):
             conn.exec_driver_sql(stmt)
         op.drop_table(t.table)
     op.drop_index("ix_religious_site_live_registry", "religious_site")

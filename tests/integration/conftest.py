@@ -5,7 +5,39 @@ from __future__ import annotations
 import pytest
 
 from danvan_desktop.exchange.package import export_package
+from tests import stores
 from tests.integration.test_package_support import ADMIN, DISTRICT, PROVINCE, Q1, commune, office, seed
+from tests.stores import place
+
+STORES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(autouse=True, params=STORES)
+def store(request):
+    """Every integration test runs on both stores (issue 15): its databases named by stores.place().
+
+    Tests about the SQLite file itself carry the mark `sqlite_only` and run once.
+    """
+    if request.param == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        stores.use("postgresql", server)
+    else:
+        stores.use("sqlite", None)
+    try:
+        yield request.param
+    finally:
+        stores.cleanup()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked sqlite_only (about the database file itself) are not run on the server."""
+    keep, dropped = [], []
+    for item in items:
+        param = getattr(getattr(item, "callspec", None), "params", {}).get("store")
+        (dropped if param == "postgresql" and item.get_closest_marker("sqlite_only") else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 @pytest.fixture
@@ -15,7 +47,7 @@ def setup(tmp_path):
     seed(x1, "X1")
     package = tmp_path / "X1.xlsx"
     export_package(x1, ADMIN, Q1, package)
-    district = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
+    district = office(place(tmp_path, "huyen.db"), DISTRICT, [PROVINCE])
     yield x1, package, district
     x1.close()
     district.close()

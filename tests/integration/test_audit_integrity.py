@@ -16,6 +16,7 @@ from danvan_desktop.services.records import add_record, delete_record, update_re
 from danvan_desktop.store.sqlite import audit_head_file
 from tests.conftest import ADMIN
 from tests.integration.test_package_support import DISTRICT, PROVINCE, Q1, commune, office, seed
+from tests.stores import place
 
 
 def _sql(path, sql: str, *params) -> None:
@@ -86,7 +87,7 @@ def test_merged_records_are_sealed_so_a_merge_leaves_the_district_clean(tmp_path
     recs = seed(x1, "X1")
     package = tmp_path / "x1.xlsx"
     export_package(x1, ADMIN, Q1, package)
-    district = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
+    district = office(place(tmp_path, "huyen.db"), DISTRICT, [PROVINCE])
     assert apply_package(district, ADMIN, package).ok
     assert check_audit(district, ADMIN) == []
     update_record(x1, ADMIN, "meeting", recs["meeting0"].id, {"participants": 300})  # replaced by the next one

@@ -10,6 +10,9 @@ from danvan_desktop.services.errors import PermissionDenied, Refused
 from danvan_desktop.services.records import add_record, list_records
 from danvan_desktop.services.settings import save_settings
 from tests.conftest import ADMIN
+from tests.stores import place
+
+pytestmark = pytest.mark.sqlite_only  # backups of the SQLite file (server backups: test_server_backup.py)
 
 
 def meeting(db, title):
@@ -35,10 +38,10 @@ def test_automatic_backups_rotate(commune, tmp_path):
 
 
 def test_restore_refuses_other_offices_and_garbage(commune, district, tmp_path):
-    other = backup(district, ADMIN, tmp_path / "huyen.db").path
+    other = backup(district, ADMIN, place(tmp_path, "huyen.db")).path
     with pytest.raises(Refused, match="không phải của cơ quan này"):
         restore(commune, ADMIN, other)
-    junk = tmp_path / "rac.db"
+    junk = place(tmp_path, "rac.db")
     junk.write_bytes(b"xin chao" * 100)
     with pytest.raises(Refused, match="không phải bản sao lưu của Dân vận"):
         restore(commune, ADMIN, junk)
@@ -46,9 +49,9 @@ def test_restore_refuses_other_offices_and_garbage(commune, district, tmp_path):
 
 def test_only_allowed_roles_back_up_or_restore(commune, tmp_path):
     with pytest.raises(PermissionDenied):
-        backup(commune, Actor("vt", "van_thu"), tmp_path / "x.db")
+        backup(commune, Actor("vt", "van_thu"), place(tmp_path, "x.db"))
     with pytest.raises(PermissionDenied):
-        restore(commune, Actor("th", "tong_hop"), tmp_path / "x.db")
+        restore(commune, Actor("th", "tong_hop"), place(tmp_path, "x.db"))
 
 
 def test_a_damaged_file_is_moved_aside_and_replaced_by_a_backup(commune, tmp_path):
@@ -72,9 +75,9 @@ def test_a_damaged_file_is_moved_aside_and_replaced_by_a_backup(commune, tmp_pat
 def test_replacing_refuses_a_bad_backup_and_keeps_the_file(tmp_path):
     from danvan_desktop.services.backup import replace_damaged
 
-    damaged = tmp_path / "x.db"
+    damaged = place(tmp_path, "x.db")
     damaged.write_bytes(b"hong" * 100)
-    junk = tmp_path / "rac.db"
+    junk = place(tmp_path, "rac.db")
     junk.write_bytes(b"rac" * 100)
     with pytest.raises(Refused):
         replace_damaged(damaged, junk)

@@ -29,6 +29,9 @@ from danvan_desktop.store.errors import DatabaseUnavailable
 from tests.conftest import ADMIN, PASSWORD
 from tests.integration.test_cli import danvan
 from tests.integration.test_package_support import record_state
+from tests.stores import place
+
+pytestmark = pytest.mark.sqlite_only  # backups of the SQLite file (server backups: test_server_backup.py)
 
 
 def _digest(path: Path) -> str:
@@ -100,7 +103,7 @@ def test_a_newer_schema_backup_is_refused_before_anything_is_replaced(commune, t
 
 
 def test_a_foreign_sqlite_file_is_refused_before_anything_is_replaced(commune, tmp_path):
-    foreign = tmp_path / "khac.db"
+    foreign = place(tmp_path, "khac.db")
     with sqlite3.connect(foreign) as c:
         c.execute("CREATE TABLE setting (key TEXT, value TEXT)")
         c.execute("INSERT INTO setting VALUES ('home_unit', '\"03424\"')")

@@ -23,6 +23,7 @@ from danvan_desktop.services.records import add_record, count_by_kind
 from danvan_desktop.services.setup import UnitSpec
 from danvan_desktop.services.summary import summarize
 from tests.integration.test_package_support import ADMIN, DISTRICT, PROVINCE, Q1, edit_cells, office, record_state
+from tests.stores import place
 
 
 def _hand_edit(path, sql: str, *params) -> None:
@@ -40,8 +41,8 @@ def _meeting(db, title: str, participants: int = 10):
 @pytest.fixture
 def pair(tmp_path):
     """Commune X1 (two meetings) and its district 105, both real files."""
-    x1 = office(tmp_path / "x1.db", UnitSpec("X1", "Xã Bình Lư", "xa"), [DISTRICT, PROVINCE])
-    district = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
+    x1 = office(place(tmp_path, "x1.db"), UnitSpec("X1", "Xã Bình Lư", "xa"), [DISTRICT, PROVINCE])
+    district = office(place(tmp_path, "huyen.db"), DISTRICT, [PROVINCE])
     a, b = _meeting(x1, "Hội nghị một"), _meeting(x1, "Hội nghị hai")
     yield x1, district, a, b
     x1.close()

@@ -9,6 +9,8 @@ import sys
 
 from openpyxl import load_workbook
 
+from tests.stores import place
+
 
 def danvan(*args, password="matkhau123", new_password=None):
     env = dict(os.environ, DANVAN_PASSWORD=password, PYTHONIOENCODING="utf-8")
@@ -25,7 +27,7 @@ def init(db):
 
 
 def test_init_template_import_summary_as_a_user_would(tmp_path):
-    db, tpl = tmp_path / "x.db", tmp_path / "mau.xlsx"
+    db, tpl = place(tmp_path, "x.db"), tmp_path / "mau.xlsx"
     r = init(db)
     assert r.returncode == 0, r.stderr
     assert "Đã khởi tạo cơ sở dữ liệu" in r.stdout
@@ -52,7 +54,7 @@ def test_init_template_import_summary_as_a_user_would(tmp_path):
 
 
 def test_refusals_are_vietnamese_and_non_zero(tmp_path):
-    db = tmp_path / "x.db"
+    db = place(tmp_path, "x.db")
     assert init(db).returncode == 0
     r = init(db)
     assert r.returncode == 1 and "đã được khởi tạo" in r.stderr
@@ -60,7 +62,7 @@ def test_refusals_are_vietnamese_and_non_zero(tmp_path):
     assert r.returncode == 1 and "Kỳ báo cáo “2023-13” không hợp lệ" in r.stderr
     r = danvan("--db", str(db), "--user", "admin", "summary", "--period", "2023", password="sai-roi")
     assert r.returncode == 1 and "Sai tên đăng nhập hoặc mật khẩu" in r.stderr
-    r = danvan("--db", str(tmp_path / "khong-co.db"), "--user", "admin", "summary", "--period", "2023")
+    r = danvan("--db", str(place(tmp_path, "khong-co.db")), "--user", "admin", "summary", "--period", "2023")
     assert r.returncode == 1 and "Không tìm thấy cơ sở dữ liệu" in r.stderr
     r = danvan("--db", str(db), "summary", "--period", "2023")
     assert r.returncode == 1 and "--user" in r.stderr
@@ -69,7 +71,7 @@ def test_refusals_are_vietnamese_and_non_zero(tmp_path):
 
 
 def test_useradd_creates_an_account_that_can_sign_in(tmp_path):
-    db = tmp_path / "x.db"
+    db = place(tmp_path, "x.db")
     assert init(db).returncode == 0
     r = danvan("--db", str(db), "--user", "admin", "useradd", "hoa", "--role", "van_thu", new_password="hoa12345")
     assert r.returncode == 0 and "Đã tạo tài khoản “hoa” (Văn thư)" in r.stdout

@@ -12,11 +12,12 @@ from danvan_desktop.services.completeness import completeness, completeness_json
 from danvan_desktop.services.merge import apply_package, undo_import
 from danvan_desktop.services.units import add_unit
 from tests.integration.test_package_support import ADMIN, DISTRICT, PROVINCE, Q1, commune, office, seed
+from tests.stores import place
 
 
 @pytest.fixture
 def district(tmp_path):
-    db = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
+    db = office(place(tmp_path, "huyen.db"), DISTRICT, [PROVINCE])
     for code, name in (("X1", "Xã Bình Lư"), ("X2", "Xã Bản Giang"), ("X3", "Xã Bản Bo")):
         add_unit(db, ADMIN, code=code, name=name, level="xa", parent_code="105")
     add_unit(db, ADMIN, code="105-TDP1", name="Tổ dân phố 1", level="thon", parent_code="105")

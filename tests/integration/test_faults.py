@@ -14,7 +14,11 @@ import pytest
 from danvan_desktop.services.backup import check_backup_file
 from danvan_desktop.store.sqlite import integrity_ok
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+# sqlite_only: file faults: read-only folders, full disks, damaged files
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX"),
+    pytest.mark.sqlite_only,
+]
 
 SAVER = """
 import sys

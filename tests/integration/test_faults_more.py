@@ -38,7 +38,11 @@ from danvan_desktop.store.sqlite import integrity_ok
 from tests.conftest import ADMIN, PASSWORD
 from tests.integration.test_package_support import Q1, bulk_meetings, commune, record_state, seed
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL, chmod and rlimits are POSIX")
+# sqlite_only: file faults: read-only folders, full disks, damaged files
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL, chmod and rlimits are POSIX"),
+    pytest.mark.sqlite_only,
+]
 
 # ---- SIGKILL during exports ------------------------------------------------------------------------------------
 

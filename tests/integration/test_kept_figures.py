@@ -27,6 +27,7 @@ from danvan_desktop.services.units import resolve_unit
 from danvan_desktop.store.database import open_database
 from danvan_desktop.store.schema import TALLIES
 from tests.integration.test_package_support import ADMIN, DISTRICT, PASSWORD, PROVINCE, Q1, commune, office, seed
+from tests.stores import place
 
 TODAY = dt.date(2026, 11, 24)
 UNITS = [None, "X1", "X1-01", "X2"]
@@ -144,7 +145,7 @@ def test_check_finds_a_count_changed_by_hand_and_the_cli_says_where(tmp_path, ca
     db.close()
     monkeypatch.setenv("DANVAN_PASSWORD", PASSWORD)
     capsys.readouterr()
-    assert run(["--db", str(tmp_path / "x1.db"), "--user", "admin", "check-figures"]) == 1
+    assert run(["--db", str(place(tmp_path, "x1.db")), "--user", "admin", "check-figures"]) == 1
     out = capsys.readouterr().out
     assert "Số liệu tổng hợp KHÁC với hồ sơ" in out and "Bản Nà Khum X1, tháng 01/2025" in out
 
@@ -156,7 +157,7 @@ def test_check_is_clean_after_random_writes_a_merge_and_an_undo(tmp_path, monkey
     package = tmp_path / "X1.xlsx"
     export_package(x1, ADMIN, Q1, package)
     x1.close()
-    district = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
+    district = office(place(tmp_path, "huyen.db"), DISTRICT, [PROVINCE])
     from danvan_desktop.services.units import add_unit
 
     add_unit(district, ADMIN, code="X2", name="Xã Bản Giang", level="xa", parent_code="105")
@@ -198,7 +199,7 @@ def test_check_is_clean_after_random_writes_a_merge_and_an_undo(tmp_path, monkey
     district.close()
     monkeypatch.setenv("DANVAN_PASSWORD", PASSWORD)
     capsys.readouterr()
-    assert run(["--db", str(tmp_path / "huyen.db"), "--user", "admin", "check-figures"]) == 0
+    assert run(["--db", str(place(tmp_path, "huyen.db")), "--user", "admin", "check-figures"]) == 0
     assert "Số liệu tổng hợp khớp với hồ sơ" in capsys.readouterr().out
 
 
@@ -247,7 +248,7 @@ def _tally_rows(path) -> dict[str, list[tuple]]:
 
 
 def test_a_record_of_a_village_counts_for_every_unit_above_it(tmp_path):
-    db = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
+    db = office(place(tmp_path, "huyen.db"), DISTRICT, [PROVINCE])
     from danvan_desktop.services.units import add_unit
 
     add_unit(db, ADMIN, code="X1", name="Xã Bình Lư", level="xa", parent_code="105")

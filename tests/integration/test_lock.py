@@ -10,6 +10,8 @@ import pytest
 from danvan_desktop.store.errors import DatabaseUnavailable
 from danvan_desktop.store.lock import DatabaseLock
 
+pytestmark = pytest.mark.sqlite_only  # the one-window lock is a file beside the SQLite database
+
 HOLD = """
 import sys, time
 from danvan_desktop.store.lock import DatabaseLock

@@ -36,6 +36,7 @@ from tests.integration.test_package_support import (
     record_state,
     seed,
 )
+from tests.stores import place
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +60,9 @@ def tree(tmp_path, made_once):
     """A fresh copy of the three communes, their packages and the district for each test."""
     root, seeded = made_once
     shutil.copytree(root, tmp_path, dirs_exist_ok=True)
-    communes = {code: open_database(tmp_path / f"{code.lower()}.db") for code in ("X1", "X2", "X3")}
+    communes = {code: open_database(place(tmp_path, f"{code.lower()}.db")) for code in ("X1", "X2", "X3")}
     packages = {code: tmp_path / "in" / f"{code}-2025-Q1.xlsx" for code in communes}
-    district = open_database(tmp_path / "huyen.db")
+    district = open_database(place(tmp_path, "huyen.db"))
     yield communes, packages, district, seeded
     for db in (*communes.values(), district):
         db.close()
@@ -202,7 +203,7 @@ def test_commune_district_province_gives_the_province_the_same_totals(tree, tmp_
     info = export_package(district, ADMIN, Q1, up)
     assert info.counts["meeting"] == sum(export.counts["meeting"] for export in [
         export_package(c, ADMIN, Q1, tmp_path / "x" / f"{code}.xlsx") for code, c in communes.items()])
-    province = office(tmp_path / "tinh.db", PROVINCE, [])
+    province = office(place(tmp_path, "tinh.db"), PROVINCE, [])
     r = apply_package(province, ADMIN, up)
     assert r.ok and r.counts.added == info.total and "Xã Bản Bo" in r.new_units
     assert figures(province) == figures(district)

@@ -26,7 +26,11 @@ from tests.integration.test_package_support import (
     seed,
 )
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+# sqlite_only: kills a merge and checks the SQLite file's integrity
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX"),
+    pytest.mark.sqlite_only,
+]
 
 MERGER = """
 import sys, time

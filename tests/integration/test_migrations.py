@@ -16,10 +16,13 @@ from danvan_desktop.store.database import open_database
 from danvan_desktop.store.errors import DatabaseDamaged, DatabaseTooNew
 from danvan_desktop.store.schema import HEAD_REVISION, metadata
 from danvan_desktop.store.sqlite import include_name
+from tests.stores import place
+
+pytestmark = pytest.mark.sqlite_only  # upgrades SQLite files made by earlier versions
 
 
 def test_empty_file_migrates_to_head_with_wal_and_foreign_keys(tmp_path):
-    db = open_database(tmp_path / "moi.db")
+    db = open_database(place(tmp_path, "moi.db"))
     with db.engine.connect() as c:
         assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD_REVISION
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -30,7 +33,7 @@ def test_empty_file_migrates_to_head_with_wal_and_foreign_keys(tmp_path):
 
 
 def test_migrations_match_the_models(tmp_path):
-    db = open_database(tmp_path / "moi.db")
+    db = open_database(place(tmp_path, "moi.db"))
     with db.engine.connect() as c:
         ctx = MigrationContext.configure(c, opts={"render_as_batch": True, "include_name": include_name})
         diff = compare_metadata(ctx, metadata)
@@ -46,7 +49,7 @@ def test_head_revision_is_the_newest_migration():
 
 
 def test_older_file_is_copied_aside_then_upgraded(tmp_path):
-    path = tmp_path / "cu.db"
+    path = place(tmp_path, "cu.db")
     engine = create_engine(f"sqlite:///{path}")
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_path()))
@@ -64,14 +67,14 @@ def test_older_file_is_copied_aside_then_upgraded(tmp_path):
 
 
 def test_newer_schema_and_garbage_files_are_refused(tmp_path):
-    path = tmp_path / "moi.db"
+    path = place(tmp_path, "moi.db")
     open_database(path).close()
     with sqlite3.connect(path) as c:
         c.execute("UPDATE alembic_version SET version_num='9999'")
     c.close()
     with pytest.raises(DatabaseTooNew, match="phiên bản Dân vận mới hơn"):
         open_database(path)
-    junk = tmp_path / "rac.db"
+    junk = place(tmp_path, "rac.db")
     junk.write_bytes(b"PK\x03\x04 khong phai sqlite" * 100)
     with pytest.raises(DatabaseDamaged, match="không phải cơ sở dữ liệu của Dân vận"):
         open_database(junk)
@@ -85,7 +88,7 @@ def test_a_database_of_schema_0003_with_records_migrates_and_holds_reports(tmp_p
     from danvan_desktop.services import reports
     from danvan_desktop.services.actor import SYSTEM
 
-    path = tmp_path / "cu.db"
+    path = place(tmp_path, "cu.db")
     engine = create_engine(f"sqlite:///{path}")
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_path()))
@@ -123,7 +126,7 @@ def test_a_0003_office_with_records_upgrades_sealed_clean_and_keeps_its_role_rel
     from danvan_desktop.services.setup import UnitSpec, init_office
     from tests.conftest import ADMIN, PASSWORD
 
-    path = tmp_path / "xa.db"
+    path = place(tmp_path, "xa.db")
     db = init_office(path, UnitSpec("03424", "Xã Bản Bo", "xa", "2025"), [], "admin", PASSWORD)
     add_account(db, ADMIN, "tonghop", PASSWORD, "tong_hop")
     add_record(db, ADMIN, "meeting", {"kind": "khac", "title": "Hội nghị", "date": dt.date(2025, 1, 2)})
@@ -170,7 +173,7 @@ def test_a_merging_office_of_schema_3_keeps_its_units_keys_and_ledger_under_glob
     x1 = commune(tmp_path, "X1")
     seed(x1, "X1")
     export_package(x1, ADMIN, Q1, tmp_path / "X1.xlsx")
-    district = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
+    district = office(place(tmp_path, "huyen.db"), DISTRICT, [PROVINCE])
     assert apply_package(district, ADMIN, tmp_path / "X1.xlsx").ok
     units_before = {(u.code, u.uid) for u in list_units(district)}
     district.close()
@@ -181,16 +184,16 @@ def test_a_merging_office_of_schema_3_keeps_its_units_keys_and_ledger_under_glob
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0003")
     engine.dispose()
-    with sqlite3.connect(tmp_path / "huyen.db") as c:
+    with sqlite3.connect(place(tmp_path, "huyen.db")) as c:
         assert "uid" not in {r[1] for r in c.execute("PRAGMA table_info(unit)")}
         assert list(json.loads(c.execute("SELECT value FROM setting WHERE key='trusted_keys'").fetchone()[0])) == ["X1"]
     c.close()
-    district = open_database(tmp_path / "huyen.db")  # upgrades
+    district = open_database(place(tmp_path, "huyen.db"))  # upgrades
     try:
         assert {(u.code, u.uid) for u in list_units(district)} == units_before
         x1_uid = unit_identity("local", "X1", "legacy:105")
         assert ("X1", x1_uid) in units_before and ("105", "legacy:105") in units_before
-        with sqlite3.connect(tmp_path / "huyen.db") as c:
+        with sqlite3.connect(place(tmp_path, "huyen.db")) as c:
             keys = json.loads(c.execute("SELECT value FROM setting WHERE key='trusted_keys'").fetchone()[0])
             ledger_uid = c.execute("SELECT unit_uid FROM import_log").fetchone()[0]
         c.close()

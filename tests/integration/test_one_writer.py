@@ -15,6 +15,7 @@ from danvan_desktop.services.history import check_audit
 from danvan_desktop.services.merge import apply_packages
 from danvan_desktop.services.records import RecordQuery, add_record, list_records, update_record
 from tests.integration.test_package_support import ADMIN, DISTRICT, PROVINCE, Q1, commune, office, seed
+from tests.stores import place
 
 SAVES = 300
 THREADS = 12
@@ -25,7 +26,7 @@ def test_300_concurrent_saves_while_a_merge_runs_all_succeed_and_the_audit_chain
     seed(x1, "X1", scale=12)
     package = tmp_path / "X1.xlsx"
     export_package(x1, ADMIN, Q1, package)
-    district = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
+    district = office(place(tmp_path, "huyen.db"), DISTRICT, [PROVINCE])
     start = threading.Barrier(THREADS + 1)
     failures: list[BaseException] = []
 
@@ -64,7 +65,7 @@ def test_a_write_waits_for_another_programs_write_lock_then_succeeds(tmp_path):
     """Another program (a CLI merge) holds the write lock; the window's save waits its turn."""
     import sqlite3
 
-    db = office(tmp_path / "xa.db", DISTRICT, [PROVINCE])
+    db = office(place(tmp_path, "xa.db"), DISTRICT, [PROVINCE])
     other = sqlite3.connect(str(db.path), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     other.execute("UPDATE setting SET value = value")
@@ -98,7 +99,7 @@ def test_a_backup_during_another_write_waits_and_reports_success(tmp_path):
     from danvan_desktop.services.backup import backup
     from danvan_desktop.services.history import list_audit
 
-    db = office(tmp_path / "xa.db", DISTRICT, [PROVINCE])
+    db = office(place(tmp_path, "xa.db"), DISTRICT, [PROVINCE])
     other = sqlite3.connect(str(db.path), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     other.execute("UPDATE setting SET value = value")
@@ -106,7 +107,7 @@ def test_a_backup_during_another_write_waits_and_reports_success(tmp_path):
 
     def run() -> None:
         try:
-            box["info"] = backup(db, ADMIN, tmp_path / "sao-luu.db")
+            box["info"] = backup(db, ADMIN, place(tmp_path, "sao-luu.db"))
         except BaseException as e:  # noqa: BLE001
             box["err"] = e
 

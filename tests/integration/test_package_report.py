@@ -10,6 +10,7 @@ from danvan_desktop.exchange.package import export_package
 from danvan_desktop.services import reports
 from danvan_desktop.services.merge import apply_package
 from tests.integration.test_package_support import ADMIN, DISTRICT, PROVINCE, Q1, commune, office
+from tests.stores import place
 
 TEXT = "Bình Lư: mưa lũ làm sạt lở đường vào bản Lao Chải; Nhân dân góp công mở lại đường."
 
@@ -24,7 +25,7 @@ def test_report_text_goes_up_in_the_package_and_an_edited_sheet_is_refused(tmp_p
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=3) if r[0].value == "ton_tai"]
     assert [r[1] for r in rows] == [1, 2] and rows[0][3].startswith(TEXT)  # read as a person would: two parts
     row = next(i for i, r in enumerate(ws.iter_rows(min_row=1), 1) if r[0].value == "ton_tai")
-    district = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
+    district = office(place(tmp_path, "huyen.db"), DISTRICT, [PROVINCE])
     try:
         tampered = tmp_path / "x1-sua.xlsx"
         wb = load_workbook(out)
@@ -47,7 +48,7 @@ def test_a_package_without_report_text_has_no_sheet_and_merges(tmp_path: Path) -
     export_package(x2, ADMIN, Q1, out)
     x2.close()
     assert "Báo cáo" not in load_workbook(out, read_only=True).sheetnames
-    district = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
+    district = office(place(tmp_path, "huyen.db"), DISTRICT, [PROVINCE])
     try:
         assert apply_package(district, ADMIN, out).ok
         assert reports.child_texts(district, ADMIN, Q1) == {}

@@ -25,6 +25,7 @@ from danvan_desktop.services.setup import UnitSpec, init_office
 from danvan_desktop.services.units import add_unit
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import RECORD_TABLES, SCHEMA_VERSION
+from tests.stores import place
 
 ADMIN = Actor("admin", "admin", "Quản trị", religion_access=True)
 PASSWORD = "matkhau123"
@@ -45,7 +46,7 @@ def office(path: Path, home: UnitSpec, ancestors: list[UnitSpec]) -> Database:
 def commune(tmp_path: Path, code: str) -> Database:
     """A commune office (with one village) under district 105, or 106 for Y1."""
     district = OTHER_DISTRICT if code.startswith("Y") else DISTRICT
-    db = office(tmp_path / f"{code.lower()}.db", UnitSpec(code, COMMUNES[code], "xa"), [district, PROVINCE])
+    db = office(place(tmp_path, f"{code.lower()}.db"), UnitSpec(code, COMMUNES[code], "xa"), [district, PROVINCE])
     add_unit(db, ADMIN, code=f"{code}-01", name=f"Bản Nà Khum {code}", level="thon", parent_code=code)
     return db
 

@@ -26,6 +26,7 @@ from danvan_desktop.services.summary import children_figures, summarize
 from tests.conftest import ADMIN, PASSWORD
 from tests.integration.test_cli import danvan
 from tests.integration.test_package_support import DISTRICT, PROVINCE, commune, office
+from tests.stores import place
 
 Y2025 = parse_period("2025")
 
@@ -116,7 +117,7 @@ def test_packages_with_religious_records_are_neither_exported_nor_merged_without
     with pytest.raises(PermissionDenied, match="tôn giáo"):
         export_package(x1, authenticate(x1, "tonghop", PASSWORD), Y2025, tmp_path / "no.xlsx")
     export_package(x1, ADMIN, Y2025, tmp_path / "x1.xlsx")
-    district = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
+    district = office(place(tmp_path, "huyen.db"), DISTRICT, [PROVINCE])
     add_account(district, ADMIN, "tonghop", PASSWORD, "tong_hop")
     th = authenticate(district, "tonghop", PASSWORD)
     try:

@@ -25,6 +25,7 @@ from danvan_desktop.services.summary import children_figures, summarize
 from danvan_desktop.services.units import add_unit, create_unit, home
 from danvan_desktop.store.database import Database
 from tests.conftest import ADMIN, PASSWORD
+from tests.stores import place
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdfinfo")),
@@ -267,7 +268,7 @@ def test_an_empty_month_reads_as_sentences_not_zeros(commune: Database) -> None:
 @pytest.fixture
 def year_office(tmp_path: Path) -> Iterator[Database]:
     """A commune with the yearly figures of the example report: 1.858 meetings, 190 + 136 models."""
-    db = init_office(tmp_path / "nam.db", UnitSpec("03424", "Xã Bản Bo", "xa", "2025"),
+    db = init_office(place(tmp_path, "nam.db"), UnitSpec("03424", "Xã Bản Bo", "xa", "2025"),
                      [UnitSpec("12", "Tỉnh Lai Châu", "tinh", "2025")], "admin", PASSWORD)
     with db.transaction() as s:  # one transaction for the two thousand records
         def put(record_kind: str, /, **values: Any) -> None:
@@ -372,7 +373,7 @@ def test_report_on_one_commune_of_the_province(province: Database) -> None:
 
 @pytest.mark.slow
 def test_a_report_of_fifty_pages_repeats_the_table_header_on_every_page(tmp_path: Path) -> None:
-    db = init_office(tmp_path / "lon.db", UnitSpec("01", "Thành phố Hà Nội", "tinh", "2025"), [], "admin",
+    db = init_office(place(tmp_path, "lon.db"), UnitSpec("01", "Thành phố Hà Nội", "tinh", "2025"), [], "admin",
                      PASSWORD)
     with db.transaction() as s:
         root = home(s)

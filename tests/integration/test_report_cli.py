@@ -9,6 +9,7 @@ from pathlib import Path
 import docx
 
 from tests.integration.test_cli import danvan, init
+from tests.stores import place
 
 
 def report(db: Path, *args: str):
@@ -25,7 +26,7 @@ def drafts(db: Path) -> list[tuple]:
 
 
 def test_report_json_section_text_file_set_fields_and_export_docx(tmp_path: Path) -> None:
-    db = tmp_path / "x.db"
+    db = place(tmp_path, "x.db")
     assert init(db).returncode == 0
     text = tmp_path / "kho-khan.txt"
     text.write_text("Địa bàn rộng, giao thông đi lại khó khăn;\nmùa mưa lũ thường bị chia cắt.", encoding="utf-8")
@@ -52,7 +53,7 @@ def test_report_json_section_text_file_set_fields_and_export_docx(tmp_path: Path
 
 
 def test_unknown_section_or_field_is_refused_in_vietnamese_and_nothing_changes(tmp_path: Path) -> None:
-    db = tmp_path / "x.db"
+    db = place(tmp_path, "x.db")
     assert init(db).returncode == 0
     text = tmp_path / "t.txt"
     text.write_text("Nội dung", encoding="utf-8")

@@ -28,6 +28,7 @@ from danvan_desktop.services.setup import UnitSpec, init_office
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import AuditEntry
 from tests.conftest import ADMIN, PASSWORD
+from tests.stores import place
 
 MAY = parse_period("2026-05")
 CADRE = Actor("canbo", "can_bo", "Lò Thị Hoa")
@@ -71,7 +72,7 @@ def test_district_and_province_defaults(district: Database, tmp_path: Path) -> N
     s = report_settings(district)
     assert (s.superior_name, s.organ_name, s.signer_title) == ("Huyện ủy Tam Đường", "Ban Dân vận", "TRƯỞNG BAN")
     assert s.recipients[0] == "Ban Dân vận Tỉnh ủy" and s.place == "Tam Đường"
-    db = init_office(tmp_path / "tinh.db", UnitSpec("01", "Thành phố Hà Nội", "tinh", "2025"), [], "admin",
+    db = init_office(place(tmp_path, "tinh.db"), UnitSpec("01", "Thành phố Hà Nội", "tinh", "2025"), [], "admin",
                      PASSWORD)
     s = report_settings(db)
     db.close()

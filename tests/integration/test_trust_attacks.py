@@ -32,6 +32,7 @@ from tests.integration.test_package_support import (
     record_state,
     seed,
 )
+from tests.stores import place
 
 Q2 = parse_period("2025-Q2")
 
@@ -58,7 +59,7 @@ def offices(tmp_path):
     """Communes X1, X2 (seeded) and their district, which has merged X2 and entered a record of its own."""
     x1, x2 = commune(tmp_path, "X1"), commune(tmp_path, "X2")
     seeded = {"X1": seed(x1, "X1"), "X2": seed(x2, "X2")}
-    district = office(tmp_path / "huyen.db", DISTRICT, [PROVINCE])
+    district = office(place(tmp_path, "huyen.db"), DISTRICT, [PROVINCE])
     assert apply_package(district, ADMIN, package(x2, tmp_path, "X2")).ok
     own = add_record(district, ADMIN, "meeting", {"kind": "giao_ban", "title": "Hội nghị của huyện",
                                                   "date": dt.date(2025, 2, 14), "participants": 80})
@@ -169,7 +170,7 @@ def test_a_package_of_the_format_before_identities_still_merges_onto_the_same_un
 
 @pytest.fixture
 def province(tmp_path):
-    db = office(tmp_path / "tinh.db", PROVINCE, [])
+    db = office(place(tmp_path, "tinh.db"), PROVINCE, [])
     yield db
     db.close()
 
@@ -194,7 +195,7 @@ def test_an_impostor_for_a_commune_relayed_by_its_district_is_refused(offices, p
 def test_a_stranger_cannot_add_a_village_under_a_pinned_commune(offices, tmp_path):
     x1, _, district, _, _ = offices
     assert apply_package(district, ADMIN, package(x1, tmp_path, "X1")).ok
-    stranger = office(tmp_path / "la.db", UnitSpec("X1-99", "Bản Lạ", "thon"),
+    stranger = office(place(tmp_path, "la.db"), UnitSpec("X1-99", "Bản Lạ", "thon"),
                       [UnitSpec("X1", "Xã Bình Lư", "xa"), DISTRICT, PROVINCE])
     add_record(stranger, ADMIN, "meeting", {"kind": "giao_ban", "title": "Họp giả", "date": dt.date(2025, 3, 1),
                                             "participants": 5000})
