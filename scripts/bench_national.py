@@ -6,7 +6,7 @@
    communes): a province office under the central office, its communes' records of 2025 built by the bulk path
    of scripts/scale_data.py (≈ 611 per commune, ≈ 2.03 million in all), then its package exported by the
    program's own export (exchange/package.py). Made once, kept in the work folder and reused.
-2. A fresh central office (home unit "TW", level trung_uong, a SQLite file centre-<N>.db in the work folder or the
+2. A fresh central office (home unit "TW", level tw, a SQLite file centre-<N>.db in the work folder or the
    PostgreSQL database --db-url names) merges the packages with the program's own merge (services/merge.py,
    apply_package per package as apply_packages does after its one backup), timing each package and reading
    the merging process's memory after each.

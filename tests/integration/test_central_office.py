@@ -1,4 +1,4 @@
-"""The central office above the provinces (level trung_uong): set up at the command line, it merges the
+"""The central office above the provinces (level tw): set up at the command line, it merges the
 provinces' packages and sums the whole country; the national simulation of scripts/scale_data.py builds
 provinces of the catalogue that it accepts.
 """
@@ -23,8 +23,8 @@ from danvan_desktop.store.database import open_database
 from tests.integration.test_package_support import ADMIN, PASSWORD, seed
 
 ROOT = Path(__file__).resolve().parents[2]
-CENTRE = ("--unit-code", "TW", "--unit-name", "Ban Dân vận Trung ương", "--level", "trung_uong")
-UNDER_CENTRE = ("--parent-code", "TW", "--parent-name", "Ban Dân vận Trung ương", "--parent-level", "trung_uong")
+CENTRE = ("--unit-code", "TW", "--unit-name", "Ban Dân vận Trung ương", "--level", "tw")
+UNDER_CENTRE = ("--parent-code", "TW", "--parent-name", "Ban Dân vận Trung ương", "--parent-level", "tw")
 
 
 def danvan(*args: str) -> subprocess.CompletedProcess[str]:
@@ -96,7 +96,7 @@ def test_the_central_level_sits_only_above_the_provinces(tmp_path):
     assert danvan("--db", str(tmp_path / "tw.db"), "init", *CENTRE, "--admin", "admin").returncode == 0
     db = open_database(tmp_path / "tw.db")
     try:
-        add_unit(db, ADMIN, code="TW2", name="Trung ương khác", level="trung_uong", parent_code="TW")
+        add_unit(db, ADMIN, code="TW2", name="Trung ương khác", level="tw", parent_code="TW")
     except Refused as e:
         assert "không thể trực thuộc" in str(e)
     else:
