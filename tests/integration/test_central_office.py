@@ -21,6 +21,7 @@ from danvan_desktop.services.summary import summarize
 from danvan_desktop.services.units import add_unit
 from danvan_desktop.store.database import open_database
 from tests.integration.test_package_support import ADMIN, PASSWORD, seed
+from tests.stores import place
 
 ROOT = Path(__file__).resolve().parents[2]
 CENTRE = ("--unit-code", "TW", "--unit-name", "Ban Dân vận Trung ương", "--level", "tw")
@@ -36,7 +37,7 @@ def danvan(*args: str) -> subprocess.CompletedProcess[str]:
 def province(tmp_path: Path, code: str, name: str, commune: str, *, under_centre: bool = True) -> Path:
     """A province office made at the command line, a commune and its village with records of 2025-Q1; returns
     its package."""
-    path = tmp_path / f"tinh-{code}.db"
+    path = place(tmp_path, f"tinh-{code}.db")
     parents = UNDER_CENTRE if under_centre else ()
     r = danvan("--db", str(path), "init", "--unit-code", code, "--unit-name", name, "--level", "tinh", *parents,
                "--admin", "admin")
@@ -53,14 +54,14 @@ def province(tmp_path: Path, code: str, name: str, commune: str, *, under_centre
     return out
 
 
-def summary(db: Path, *unit: str) -> dict[str, int]:
+def summary(db: Path | str, *unit: str) -> dict[str, int]:
     r = danvan("--db", str(db), "--user", "admin", "summary", "--period", "2025-Q1", "--json", *unit)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)["indicators"]  # type: ignore[no-any-return]
 
 
 def test_the_centre_merges_two_provinces_and_sums_the_country(tmp_path):
-    centre = tmp_path / "trung-uong.db"
+    centre = place(tmp_path, "trung-uong.db")
     r = danvan("--db", str(centre), "init", *CENTRE, "--admin", "admin")
     assert r.returncode == 0, r.stderr
     lai_chau = province(tmp_path, "12", "Tỉnh Lai Châu", "03424")
@@ -70,16 +71,16 @@ def test_the_centre_merges_two_provinces_and_sums_the_country(tmp_path):
     assert r.returncode == 0, r.stderr + r.stdout
     assert "Đã tổng hợp 2/2 gói." in r.stdout
 
-    own = summary(tmp_path / "tinh-12.db")
+    own = summary(place(tmp_path, "tinh-12.db"))
     assert own["meetings.total"] == 2  # seed(): two meetings of 2025-Q1 per commune
     assert summary(centre, "--unit", "12") == own
     country = summary(centre)
     assert country["meetings.total"] == 4
-    assert country == {k: own[k] + summary(tmp_path / "tinh-11.db")[k] for k in own}
+    assert country == {k: own[k] + summary(place(tmp_path, "tinh-11.db"))[k] for k in own}
 
 
 def test_the_centre_refuses_a_province_set_up_without_it(tmp_path):
-    centre = tmp_path / "trung-uong.db"
+    centre = place(tmp_path, "trung-uong.db")
     assert danvan("--db", str(centre), "init", *CENTRE, "--admin", "admin").returncode == 0
     alone = province(tmp_path, "12", "Tỉnh Lai Châu", "03424", under_centre=False)
     r = danvan("--db", str(centre), "--user", "admin", "merge", str(alone))
@@ -89,12 +90,12 @@ def test_the_centre_refuses_a_province_set_up_without_it(tmp_path):
 
 
 def test_the_central_level_sits_only_above_the_provinces(tmp_path):
-    r = danvan("--db", str(tmp_path / "sai.db"), "init", *CENTRE, "--parent-code", "12", "--parent-name",
+    r = danvan("--db", str(place(tmp_path, "sai.db")), "init", *CENTRE, "--parent-code", "12", "--parent-name",
                "Tỉnh Lai Châu", "--parent-level", "tinh", "--admin", "admin")
     assert r.returncode == 1
     assert "Đơn vị “Ban Dân vận Trung ương” (Trung ương) không thể trực thuộc “Tỉnh Lai Châu”" in r.stderr
-    assert danvan("--db", str(tmp_path / "tw.db"), "init", *CENTRE, "--admin", "admin").returncode == 0
-    db = open_database(tmp_path / "tw.db")
+    assert danvan("--db", str(place(tmp_path, "tw.db")), "init", *CENTRE, "--admin", "admin").returncode == 0
+    db = open_database(place(tmp_path, "tw.db"))
     try:
         add_unit(db, ADMIN, code="TW2", name="Trung ương khác", level="tw", parent_code="TW")
     except Refused as e:
@@ -119,14 +120,14 @@ def test_the_national_simulation_builds_catalogue_provinces_the_centre_accepts(t
     plan = sd.national_plan()
     assert len(plan) == 34 and sum(len(p.communes) for p in plan) == 3321
     smallest = min(plan, key=lambda p: len(p.communes))
-    db, records = sd.build_national_province(tmp_path / "tinh.db", smallest, scale=0.01)
+    db, records = sd.build_national_province(place(tmp_path, "tinh.db"), smallest, scale=0.01)
     per_commune = {k: max(1, int(n * 0.01)) for k, n in sd.PER_COMMUNE_YEAR.items()}  # 3 meetings, 5 petitions…
     assert records == len(smallest.communes) * (sum(per_commune.values()) + sd.SITES_PER_COMMUNE)
     export_package(db, ADMIN, parse_period(str(sd.NATIONAL_YEAR)), tmp_path / "goi.xlsx")
     own = summarize(db, SYSTEM, parse_period(str(sd.NATIONAL_YEAR)))
     db.close()
 
-    centre = sd.init_centre(tmp_path / "tw.db")
+    centre = sd.init_centre(place(tmp_path, "tw.db"))
     [result] = apply_packages(centre, ADMIN, [tmp_path / "goi.xlsx"])
     assert result.ok, result.message
     assert result.counts.added == records
