@@ -5,7 +5,7 @@ Two shapes:
   province   (default) one province office, 100 communes × 5 years ≈ 500,000 records of realistic Vietnamese
              text:  python scripts/scale_data.py [FILE]
   national   one office per province of the built-in catalogue (34 provinces, 3,321 communes since 1/7/2025),
-             each initialised under the central office (Ban Dân vận Trung ương, level "tw") so its
+             each initialised under the central office (Ban Tuyên giáo và Dân vận Trung ương, level "tw") so its
              packages carry the centre in their ancestry; ≈ 611 records per commune of one year ≈ 2,03 million
              records in all: build_national_province() for one province (scripts/bench_national.py runs them).
 
@@ -44,7 +44,7 @@ NATIONAL_NOW = dt.datetime(2026, 1, 15, 8, 0)
 # The office above the provinces. No official statistics code exists for it, so its code is local; a local
 # unit's identity is derived from its code and parent (domain/unit_identity.py), hence the same in every
 # province's database and in the centre's own: the provinces' packages name it in their ancestry.
-CENTRE = UnitSpec("TW", "Ban Dân vận Trung ương", "tw", "local")
+CENTRE = UnitSpec("TW", "Ban Tuyên giáo và Dân vận Trung ương", "tw", "local")
 
 
 def _rows_for(kind: str, unit_id: int, unit_name: str, year: int, n: int, rng: random.Random,

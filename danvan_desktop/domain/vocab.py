@@ -48,8 +48,8 @@ def _v(name: str, *items: tuple[str, str]) -> Vocabulary:
 
 UNIT_LEVEL = _v(
     "unit_level",
-    # The central level (Ban Dân vận Trung ương, "TW") sits above the provinces and merges their packages; its
-    # key fits unit.level (8 characters, enforced by PostgreSQL).
+    # The central level ("TW", Ban Tuyên giáo và Dân vận Trung ương) sits above the provinces and merges their
+    # packages; its key fits unit.level (8 characters, enforced by PostgreSQL).
     ("tw", "Trung ương"),
     ("tinh", "Tỉnh/Thành phố"),
     ("huyen", "Huyện/Quận/Thị xã"),

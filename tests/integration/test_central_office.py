@@ -14,6 +14,7 @@ from pathlib import Path
 
 from danvan_desktop.domain.periods import parse_period
 from danvan_desktop.exchange.package import export_package
+from danvan_desktop.exchange.report import report_settings
 from danvan_desktop.services.actor import SYSTEM
 from danvan_desktop.services.errors import Refused
 from danvan_desktop.services.merge import apply_packages
@@ -24,8 +25,8 @@ from tests.integration.test_package_support import ADMIN, PASSWORD, seed
 from tests.stores import place
 
 ROOT = Path(__file__).resolve().parents[2]
-CENTRE = ("--unit-code", "TW", "--unit-name", "Ban Dân vận Trung ương", "--level", "tw")
-UNDER_CENTRE = ("--parent-code", "TW", "--parent-name", "Ban Dân vận Trung ương", "--parent-level", "tw")
+CENTRE = ("--unit-code", "TW", "--unit-name", "Ban Tuyên giáo và Dân vận Trung ương", "--level", "tw")
+UNDER_CENTRE = ("--parent-code", "TW", "--parent-name", "Ban Tuyên giáo và Dân vận Trung ương", "--parent-level", "tw")
 
 
 def danvan(*args: str) -> subprocess.CompletedProcess[str]:
@@ -79,13 +80,25 @@ def test_the_centre_merges_two_provinces_and_sums_the_country(tmp_path):
     assert country == {k: own[k] + summary(place(tmp_path, "tinh-11.db"))[k] for k in own}
 
 
+def test_the_centres_reports_are_headed_as_the_central_committees_office(tmp_path):
+    centre = place(tmp_path, "trung-uong.db")
+    assert danvan("--db", str(centre), "init", *CENTRE, "--admin", "admin").returncode == 0
+    db = open_database(centre)
+    s = report_settings(db)
+    db.close()
+    assert (s.superior_name, s.organ_name, s.number) == ("Ban Chấp hành Trung ương", "Ban Tuyên giáo và Dân vận",
+                                                         "-BC/BTGDVTW")
+    assert (s.place, s.signer_title, s.recipients) == ("Hà Nội", "TRƯỞNG BAN", ("Bộ Chính trị, Ban Bí thư",
+                                                                              "Lưu Văn phòng"))
+
+
 def test_the_centre_refuses_a_province_set_up_without_it(tmp_path):
     centre = place(tmp_path, "trung-uong.db")
     assert danvan("--db", str(centre), "init", *CENTRE, "--admin", "admin").returncode == 0
     alone = province(tmp_path, "12", "Tỉnh Lai Châu", "03424", under_centre=False)
     r = danvan("--db", str(centre), "--user", "admin", "merge", str(alone))
     assert r.returncode == 1
-    assert "không thuộc phạm vi của Ban Dân vận Trung ương" in r.stdout + r.stderr
+    assert "không thuộc phạm vi của Ban Tuyên giáo và Dân vận Trung ương" in r.stdout + r.stderr
     assert summary(centre)["meetings.total"] == 0
 
 
@@ -93,7 +106,7 @@ def test_the_central_level_sits_only_above_the_provinces(tmp_path):
     r = danvan("--db", str(place(tmp_path, "sai.db")), "init", *CENTRE, "--parent-code", "12", "--parent-name",
                "Tỉnh Lai Châu", "--parent-level", "tinh", "--admin", "admin")
     assert r.returncode == 1
-    assert "Đơn vị “Ban Dân vận Trung ương” (Trung ương) không thể trực thuộc “Tỉnh Lai Châu”" in r.stderr
+    assert "Đơn vị “Ban Tuyên giáo và Dân vận Trung ương” (Trung ương) không thể trực thuộc “Tỉnh Lai Châu”" in r.stderr
     assert danvan("--db", str(place(tmp_path, "tw.db")), "init", *CENTRE, "--admin", "admin").returncode == 0
     db = open_database(place(tmp_path, "tw.db"))
     try:
