@@ -502,10 +502,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("init", help="khởi tạo cơ sở dữ liệu cho một đơn vị")
     s.add_argument("--unit-code", required=True, metavar="MÃ")
     s.add_argument("--unit-name", required=True, metavar="TÊN")
-    s.add_argument("--level", required=True, choices=["tinh", "huyen", "xa"])
+    s.add_argument("--level", required=True, choices=["tw", "tinh", "huyen", "xa"])
     s.add_argument("--parent-code", action="append", metavar="MÃ")
     s.add_argument("--parent-name", action="append", metavar="TÊN")
-    s.add_argument("--parent-level", action="append", choices=["tinh", "huyen", "xa"])
+    s.add_argument("--parent-level", action="append", choices=["tw", "tinh", "huyen", "xa"])
     s.add_argument("--admin", required=True, metavar="TÀI_KHOẢN")
     s.set_defaults(func=cmd_init)
 

@@ -48,6 +48,9 @@ def _v(name: str, *items: tuple[str, str]) -> Vocabulary:
 
 UNIT_LEVEL = _v(
     "unit_level",
+    # The central level ("TW", Ban Tuyên giáo và Dân vận Trung ương) sits above the provinces and merges their
+    # packages; its key fits unit.level (8 characters, enforced by PostgreSQL).
+    ("tw", "Trung ương"),
     ("tinh", "Tỉnh/Thành phố"),
     ("huyen", "Huyện/Quận/Thị xã"),
     ("xa", "Xã/Phường/Thị trấn/Đặc khu"),

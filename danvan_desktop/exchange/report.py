@@ -117,7 +117,12 @@ def _defaults(unit: Unit, parent: Unit | None, layout: str) -> dict[str, Any]:
                  f"Ban Dân vận {_committee_word(up, parent.level)}" if parent is not None else "")
         out["recipients"] = tuple(x for x in (above, "Lưu: VT") if x)
         return out
-    if level == "tinh":
+    if level == "tw":
+        # The central office: since 2025 the Central Committee's "Ban Tuyên giáo và Dân vận Trung ương".
+        out |= {"superior_name": "Ban Chấp hành Trung ương", "organ_name": "Ban Tuyên giáo và Dân vận",
+                "place": "Hà Nội", "number": "-BC/BTGDVTW", "signer_prefix": "", "signer_title": "TRƯỞNG BAN",
+                "recipients": ("Bộ Chính trị, Ban Bí thư", "Lưu Văn phòng")}
+    elif level == "tinh":
         # Since 2025 the province's mass-mobilisation office is the Committee's "Ban Tuyên giáo và Dân vận".
         out |= {"superior_name": _committee(name, level), "organ_name": "Ban Tuyên giáo và Dân vận",
                 "number": "-BC/BTGDVTU", "signer_prefix": "", "signer_title": "TRƯỞNG BAN",

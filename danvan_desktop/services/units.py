@@ -20,7 +20,7 @@ from danvan_desktop.services.settings import get_setting
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import Unit
 
-LEVEL_RANK = {"tinh": 0, "huyen": 1, "xa": 2, "thon": 3}
+LEVEL_RANK = {"tw": -1, "tinh": 0, "huyen": 1, "xa": 2, "thon": 3}
 SCHEMES = {"2025": "Mã chính thức (từ 01/7/2025)", "legacy": "Mã chính thức (trước 01/7/2025)",
            "local": "Mã do đơn vị tự đặt"}
 
