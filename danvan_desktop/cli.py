@@ -84,7 +84,14 @@ def _open(args: argparse.Namespace) -> Any:
     from danvan_desktop.store.database import open_database
 
     if args.db and _is_server(args.db):
-        return open_database(str(args.db).strip(), create=False)
+        from danvan_desktop.services.moving import office_held
+
+        db = open_database(str(args.db).strip(), create=False)
+        if office_held(db) is None:  # an empty server database: say so, not "wrong password"
+            db.close()
+            raise CliError(f"Cơ sở dữ liệu “{db.label}” trên máy chủ chưa được khởi tạo cho cơ quan nào. "
+                           "Hãy khởi tạo bằng lệnh “init”, hoặc chép dữ liệu của cơ quan lên bằng lệnh “copy-to”.")
+        return db
     path = _db_path(args)
     if not path.exists():
         raise CliError(f"Không tìm thấy cơ sở dữ liệu “{path}”. Hãy khởi tạo bằng lệnh “init”.")
