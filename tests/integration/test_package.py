@@ -34,6 +34,7 @@ from tests.integration.test_package_support import (
     Q1,
     bulk_meetings,
     commune,
+    hand_sql,
     libreoffice_csv,
     libreoffice_resave,
     needs_soffice,
@@ -256,13 +257,9 @@ def test_libreoffice_shows_vietnamese_text_dates_and_counts(x1, tmp_path):
 
 def test_text_longer_than_an_excel_cell_is_refused_before_anything_is_written(x1, tmp_path):
     # The form refuses such a note now (the bound of notes); a database edited by hand can still hold one.
-    import sqlite3
-
     rec = add_record(x1, ADMIN, "meeting", {"kind": "khac", "title": "Biên bản dài", "date": dt.date(2025, 1, 5),
                                             "participants": 3})
-    with sqlite3.connect(x1.path) as c:
-        c.execute("UPDATE meeting SET notes = ? WHERE id = ?", ("Nội dung rất dài. " * 2_500, rec.id))
-    c.close()
+    hand_sql(x1, "UPDATE meeting SET notes = ? WHERE id = ?", "Nội dung rất dài. " * 2_500, rec.id)
     out = tmp_path / "goi.xlsx"
     with pytest.raises(Refused, match=r"“Biên bản dài” có “Ghi chú” dài 45\.000 ký tự, quá giới hạn 32\.767"):
         export_package(x1, ADMIN, Q1, out)

@@ -17,8 +17,13 @@ def report(db: Path, *args: str):
     return danvan("--db", str(db), "--user", "admin", "report", "--period", "2026", *args)
 
 
-def drafts(db: Path) -> list[tuple]:
-    """The stored drafts, read with sqlite3 as an outsider would."""
+def drafts(db: Path | str) -> list[tuple]:
+    """The stored drafts, read outside the program (sqlite3 on a file, the driver on a server)."""
+    if isinstance(db, str):  # a server URL
+        import psycopg
+
+        with psycopg.connect(db) as c:
+            return [tuple(r) for r in c.execute("SELECT period, fields, revision FROM report").fetchall()]
     with sqlite3.connect(db) as c:
         rows = c.execute("SELECT period, fields, revision FROM report").fetchall()
     c.close()

@@ -27,6 +27,7 @@ from tests.integration.test_package_support import (
     PROVINCE,
     Q1,
     commune,
+    db_arg,
     hand_sql,
     office,
     record_state,
@@ -78,7 +79,7 @@ def test_a_commune_reusing_a_siblings_and_the_districts_record_ids_changes_neith
     sql(x1, "UPDATE meeting SET id = ?, revision = 50, deleted = ? WHERE id = ?", own.id, True, mine["deleted"].id)
     before = {k: v for k, v in record_state(district).items() if k == "meeting"}
     hostile = package(x1, tmp_path, "X1-xau")
-    dry = danvan("--db", str(district.path), "--user", "admin", "merge", "--dry-run", str(hostile))
+    dry = danvan("--db", db_arg(district), "--user", "admin", "merge", "--dry-run", str(hostile))
     assert dry.returncode == 0 and dry.stdout.count("Từ chối: Hội nghị") == 2, dry.stdout + dry.stderr
     assert "ngoài phạm vi đơn vị gửi" in dry.stdout
     r = apply_package(district, ADMIN, hostile)
@@ -182,8 +183,8 @@ def test_an_impostor_for_a_commune_relayed_by_its_district_is_refused(offices, p
     fake = commune(tmp_path / "gia", "X1")
     seed(fake, "X1")
     rid = seeded["X1"]["meeting0"].id
-    sql(fake, "UPDATE meeting SET id = ?, revision = 9, participants = 1, women = 0, ethnic_minority = 0 WHERE rowid = "
-              "(SELECT min(rowid) FROM meeting)", rid)
+    sql(fake, "UPDATE meeting SET id = ?, revision = 9, participants = 1, women = 0, ethnic_minority = 0 WHERE id = "
+              "(SELECT min(id) FROM meeting)", rid)
     before = record_state(province)
     r = apply_package(province, ADMIN, package(fake, tmp_path, "X1-gia"))
     assert (r.ok, r.reason) == (False, "key_changed") and "Huyện Tam Đường" in r.message, r.message
