@@ -133,6 +133,9 @@ def copy_tables(src: Connection, dest: Connection, progress: Progress | None = N
         reset_sequences(dest, [(t.name, next(iter(t.primary_key.columns)).name) for t in tables
                                if len(t.primary_key.columns) == 1
                                and isinstance(next(iter(t.primary_key.columns)).type, Integer)])
+        # Statistics now, not when autovacuum gets to it: without them the first summaries on the server
+        # took ~10× longer (500,000 records: 301 ms against 34 ms) and short words could not be judged common.
+        dest.exec_driver_sql("ANALYZE")
     return copied
 
 

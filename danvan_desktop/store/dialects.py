@@ -37,9 +37,15 @@ def search_conditions(s: Session, table: Any, words: list[str], *, short_by_text
     `short_by_text`: words of one or two letters tested on each row's text instead (a first page that walks the
     list order, services/records.py _common_short_words).
     """
-    store: Any = postgres if is_server(s) else sqlite
-    short = _contains_each(table, words) if short_by_text else store.short_condition(table, words)
-    return [c for c in (store.fts_condition(table, words), short) if c is not None]
+    if is_server(s):
+        # A piece in most rows ("a", "ha"): testing each row's text is far cheaper than the index, whose
+        # bitmap turns lossy and re-computes every row's pieces (250,000 petitions: 3.9 s against ~0.1 s).
+        common = [w for w in words if w in postgres.common_pieces(s, table)]
+        rare = [w for w in words if w not in common]
+        return [c for c in (postgres.fts_condition(table, words), _contains_each(table, common),
+                            postgres.short_condition(table, rare)) if c is not None]
+    short = _contains_each(table, words) if short_by_text else sqlite.short_condition(table, words)
+    return [c for c in (sqlite.fts_condition(table, words), short) if c is not None]
 
 
 def _contains_each(table: Any, words: list[str]) -> Any:

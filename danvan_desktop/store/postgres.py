@@ -153,6 +153,23 @@ def fts_condition(table: Any, words: list[str]) -> Any:
     return and_(*(table.c.search_text.like(_like_pattern(w), escape="\\") for w in long_words))
 
 
+COMMON_SHARE = 0.2
+"""A short piece held by more than this share of a table's rows is tested on each row's text (dialects.py)."""
+
+
+def common_pieces(s: Any, table: Any) -> frozenset[str]:
+    """The short pieces the server's statistics (ANALYZE of the short-piece index) find in more than
+    COMMON_SHARE of the table's rows; empty before the first ANALYZE."""
+    from sqlalchemy import text
+
+    row = s.execute(text("SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                         "WHERE schemaname = current_schema() AND tablename = :ix"),
+                    {"ix": f"ix_{table.name}_search_short"}).first()
+    if row is None or row[0] is None:
+        return frozenset()
+    return frozenset(e for e, f in zip(row[0], row[1], strict=False) if f is not None and f > COMMON_SHARE)
+
+
 def short_condition(table: Any, words: list[str]) -> Any:
     """The short-piece index's pieces contain every word of one or two characters (None if there is none):
     the same rows as search_text LIKE '%word%' for each of them."""

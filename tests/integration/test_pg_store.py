@@ -133,6 +133,37 @@ def test_petitions_are_found_by_folded_words_through_the_services(server_db):
         db.close()
 
 
+def test_a_short_word_in_most_rows_is_tested_on_each_text_and_finds_the_same_rows(server_db):
+    """After ANALYZE (copy-to runs one) a piece held by most rows is tested on each row's text instead of the
+    piece index, whose lossy bitmap re-computes every row's pieces; the rows found are the same."""
+    from danvan_desktop.store.postgres import common_pieces
+    from danvan_desktop.store.schema import RECORD_TABLES
+
+    db = office(server_db, DISTRICT, [PROVINCE])
+    try:
+        from danvan_desktop.services.units import add_unit
+
+        add_unit(db, ADMIN, code="X1", name="Xã Bình Lư", level="xa", parent_code="105")
+        contents = [f"Bà con thôn {i} xin làm đường" + (" xy" if i % 10 == 0 else "") for i in range(60)]
+        for c in contents:
+            add_record(db, ADMIN, "petition", {"type": "kien_nghi", "content": c, "received_date": "02/03/2024",
+                                               "field": "ha_tang", "status": "moi"}, unit="X1")
+
+        def found(q: str) -> set[str]:
+            return {r.title for r in list_records(db, ADMIN, "petition", RecordQuery(search=q, limit=None)).rows}
+
+        before = {q: found(q) for q in ("a", "xy", "a xy", "ba")}
+        with db.engine.begin() as c:
+            c.exec_driver_sql("ANALYZE petition")
+        with db.reader() as s:
+            common = common_pieces(s, RECORD_TABLES["petition"])
+        assert "a" in common and "xy" not in common  # "a" in every row, "xy" in one in ten
+        after = {q: found(q) for q in before}
+        assert after == before and len(after["a"]) == 60 and len(after["xy"]) == len(after["a xy"]) == 6
+    finally:
+        db.close()
+
+
 SYLLABLES = ["a", "à", "á", "ả", "ã", "ạ", "ă", "ằ", "â", "ấ", "ba", "bà", "bá", "bạ", "ca", "đa", "đà", "da", "dà",
              "e", "ê", "ế", "i", "o", "ô", "ơ", "ờ", "u", "ư", "ứ", "y", "ỳ", "hoa", "hòa", "hoà", "Hoa", "Bản",
              "Bắc", "Bạc", "Nguyễn", "Ngô", "Nghĩa", "Thôn", "10", "2", "Ấp", "Âu", "Đông", "Uông", "Ư"]
