@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from bench import best_of  # noqa: E402
 from bench_memory import peak_rss_mb  # noqa: E402
 
 DEFAULT_WORK = Path("/work/wt/scale-data")
@@ -52,15 +53,6 @@ def _rss_now_mb() -> float:
 def _peak() -> float:
     return peak_rss_mb() or 0.0
 
-
-def best_of(fn: Any, n: int = 5) -> float:
-    """Best wall time of n runs in ms (the machine is shared; the best run is the repeatable one)."""
-    best = float("inf")
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best * 1000
 
 
 def _admin() -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from danvan_desktop.exchange.package import export_package
@@ -41,6 +43,15 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+@pytest.fixture
+def server_db(pg_server):
+    """The URL of a new, empty database on the test server (an empty one, not the migrated template)."""
+    name = "e_" + uuid.uuid4().hex[:16]
+    pg_server.admin(f"CREATE DATABASE {name}")
+    yield pg_server.url(name)
+    pg_server.drop(name)
 
 
 @pytest.fixture

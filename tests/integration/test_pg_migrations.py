@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -24,15 +23,6 @@ from danvan_desktop.store.database import open_database
 from danvan_desktop.store.schema import HEAD_REVISION, TALLIES, metadata
 
 pytestmark = pytest.mark.server_only
-
-
-@pytest.fixture
-def server_db(pg_server):
-    """The URL of a new, empty database on the test server (an empty one, not the migrated template)."""
-    name = "e_" + uuid.uuid4().hex[:16]
-    pg_server.admin(f"CREATE DATABASE {name}")
-    yield pg_server.url(name)
-    pg_server.drop(name)
 
 def _cfg() -> Config:
     cfg = Config()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -35,15 +34,6 @@ from danvan_desktop.store.postgres import sort_key_in, sort_key_out
 from tests.integration.test_package_support import ADMIN, DISTRICT, PROVINCE, Q1, commune, office, seed
 
 pytestmark = pytest.mark.server_only
-
-
-@pytest.fixture
-def server_db(pg_server):
-    """The URL of a new, empty database on the test server (an empty one, not the migrated template)."""
-    name = "e_" + uuid.uuid4().hex[:16]
-    pg_server.admin(f"CREATE DATABASE {name}")
-    yield pg_server.url(name)
-    pg_server.drop(name)
 
 ALPHABET = "abdgnhiouyđĐàáảạBÀ %_/\\\"'.,-0123456789\n\t"
 texts = st.text(alphabet=ALPHABET, max_size=30).map(fold)
