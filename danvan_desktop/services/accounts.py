@@ -18,6 +18,7 @@ from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.changes import NOTHING, Changes
 from danvan_desktop.services.errors import AuthenticationFailed, NotFound, Refused
+from danvan_desktop.services.fits import check_fits
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.errors import DatabaseUnavailable
 from danvan_desktop.store.schema import Account, AuditEntry, utcnow
@@ -65,6 +66,7 @@ def insert_account(s: Session, username: str, password: str, role: str, full_nam
     """Add an account inside the caller's transaction."""
     username = clean_text(username)
     check_new_account(username, password, role)
+    check_fits(clean_text(full_name), Account.__table__.c.full_name, "Họ tên")
     if s.scalar(select(Account.id).where(Account.username == username)) is not None:
         raise Refused(f"Tên đăng nhập “{username}” đã có.")
     a = Account(username=username, full_name=clean_text(full_name), role=role, religion_access=religion_access,
@@ -107,6 +109,7 @@ def update_account(db: Database, actor: Actor, username: str, *, role: str | Non
             changes["religion_access"] = [a.religion_access, religion_access]
             a.religion_access = religion_access
         if full_name is not None and clean_text(full_name) != a.full_name:
+            check_fits(clean_text(full_name), Account.__table__.c.full_name, "Họ tên")
             changes["full_name"] = [a.full_name, clean_text(full_name)]
             a.full_name = clean_text(full_name)
         if password is not None:

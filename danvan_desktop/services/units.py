@@ -16,6 +16,7 @@ from danvan_desktop.services.actor import Actor
 from danvan_desktop.services.audit import write_audit
 from danvan_desktop.services.changes import NOTHING, Changes
 from danvan_desktop.services.errors import NotFound, Refused
+from danvan_desktop.services.fits import check_fits
 from danvan_desktop.services.settings import get_setting
 from danvan_desktop.store.database import Database
 from danvan_desktop.store.schema import Unit
@@ -108,6 +109,8 @@ def create_unit(s: Session, code: str, name: str, level: str, parent: Unit | Non
         raise Refused("Mã đơn vị không được để trống.")
     if not name:
         raise Refused(f"Tên đơn vị (mã “{code}”) không được để trống.")
+    check_fits(code, Unit.__table__.c.code, "Mã đơn vị")
+    check_fits(name, Unit.__table__.c.name, "Tên đơn vị")
     if level not in LEVEL_RANK:
         raise Refused(f"Cấp đơn vị “{level}” không hợp lệ (chọn: {', '.join(UNIT_LEVEL.labels)}).")
     if scheme not in SCHEMES:
@@ -150,6 +153,7 @@ def rename_unit(db: Database, actor: Actor, code: str, new_name: str) -> UnitInf
     new_name = clean_text(new_name)
     if not new_name:
         raise Refused("Tên đơn vị không được để trống.")
+    check_fits(new_name, Unit.__table__.c.name, "Tên đơn vị")
     with db.transaction() as s:
         u = unit_by_code(s, code)
         old = u.name

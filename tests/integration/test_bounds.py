@@ -174,3 +174,26 @@ def test_a_count_of_five_thousand_digits_in_a_package_is_refused_not_a_traceback
     export_package(x1, ADMIN, Q1, package)
     edit_cells(package, "Hội nghị", {(3, "participants"): "9" * 5000}, reseal=True)
     _refused_naming(district, package, "Số người tham dự", "không đọc được")
+
+
+def test_names_longer_than_their_column_are_refused_in_vietnamese_on_both_stores(district):
+    """A server (PostgreSQL) enforces a name column's length where SQLite would store more: the program says so
+    in Vietnamese before either store sees it, and the longest name that fits is kept whole."""
+    from danvan_desktop.services.accounts import add_account, update_account
+    from danvan_desktop.services.errors import Refused
+    from danvan_desktop.services.units import add_unit, list_units, rename_unit
+
+    with pytest.raises(Refused, match=r"Tên đơn vị “Xã Na+…” dài 201 ký tự, quá giới hạn 200 ký tự"):
+        add_unit(district, ADMIN, code="X9", name="Xã N" + "a" * 197, level="xa", parent_code="105")
+    with pytest.raises(Refused, match=r"Mã đơn vị “X+” dài 33 ký tự, quá giới hạn 32 ký tự"):
+        add_unit(district, ADMIN, code="X" * 33, name="Xã Nà", level="xa", parent_code="105")
+    with pytest.raises(Refused, match=r"Tên đơn vị .* dài 201 ký tự"):
+        rename_unit(district, ADMIN, "X1", "Xã B" + "ư" * 197)
+    longest = "Xã N" + "à" * 196
+    add_unit(district, ADMIN, code="X9", name=longest, level="xa", parent_code="105")
+    assert longest in {u.name for u in list_units(district)}
+    with pytest.raises(Refused, match=r"Họ tên “Nguyễn Văn A+…” dài 201 ký tự, quá giới hạn 200 ký tự"):
+        add_account(district, ADMIN, "canbo1", "matkhau123", "can_bo", full_name="Nguyễn Văn A" + "A" * 189)
+    add_account(district, ADMIN, "canbo1", "matkhau123", "can_bo", full_name="Nguyễn Văn An")
+    with pytest.raises(Refused, match=r"Họ tên .* dài 300 ký tự"):
+        update_account(district, ADMIN, "canbo1", full_name="Đ" * 300)
