@@ -13,6 +13,18 @@ from tests import stores
 from tests.stores import place
 
 
+def fill_three_meetings(tpl) -> None:
+    """Type three meetings (two in 2023, one in 2022) into the template's sheet "Hội nghị", as a clerk would."""
+    wb = load_workbook(tpl)
+    ws = wb["Hội nghị"]
+    for row, (title, date, part) in enumerate([("Tiếp xúc cử tri", "05/02/2023", 120),
+                                               ("Đối thoại về đất đai", "12/06/2023", 40),
+                                               ("Tập huấn năm trước", "01/06/2022", 25)], start=3):
+        for col, v in enumerate(["", "tiep_xuc_cu_tri", title, date, "", "", "", part, 10, 5], start=1):
+            ws.cell(row, col, v)
+    wb.save(tpl)
+
+
 def danvan(*args, password="matkhau123", new_password=None):
     env = dict(os.environ, DANVAN_PASSWORD=password, PYTHONIOENCODING="utf-8")
     if new_password:
@@ -33,14 +45,7 @@ def test_init_template_import_summary_as_a_user_would(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "Đã khởi tạo cơ sở dữ liệu" in r.stdout
     assert danvan("--db", str(db), "template", "--out", str(tpl)).returncode == 0
-    wb = load_workbook(tpl)
-    ws = wb["Hội nghị"]
-    for row, (title, date, part) in enumerate([("Tiếp xúc cử tri", "05/02/2023", 120),
-                                               ("Đối thoại về đất đai", "12/06/2023", 40),
-                                               ("Tập huấn năm trước", "01/06/2022", 25)], start=3):
-        for col, v in enumerate(["", "tiep_xuc_cu_tri", title, date, "", "", "", part, 10, 5], start=1):
-            ws.cell(row, col, v)
-    wb.save(tpl)
+    fill_three_meetings(tpl)
     r = danvan("--db", str(db), "--user", "admin", "import", str(tpl))
     assert r.returncode == 0, r.stderr
     assert "Đã nhập 3 bản ghi" in r.stdout

@@ -21,6 +21,7 @@ from danvan_desktop.paths import migrations_path
 from danvan_desktop.store import postgres
 from danvan_desktop.store.database import open_database
 from danvan_desktop.store.schema import HEAD_REVISION, TALLIES, metadata
+from tests.integration.test_cli import fill_three_meetings
 
 pytestmark = pytest.mark.server_only
 
@@ -91,14 +92,7 @@ def test_an_office_on_a_server_from_the_command_line(server_db, tmp_path):
     assert r.returncode == 0 and "Đã tạo tài khoản “hoa”" in r.stdout, r.stderr
     tpl = tmp_path / "mau.xlsx"
     assert danvan("--db", db, "template", "--out", str(tpl)).returncode == 0
-    wb = load_workbook(tpl)
-    ws = wb["Hội nghị"]
-    for row, (title, date, part) in enumerate([("Tiếp xúc cử tri", "05/02/2023", 120),
-                                               ("Đối thoại về đất đai", "12/06/2023", 40),
-                                               ("Tập huấn năm trước", "01/06/2022", 25)], start=3):
-        for col, v in enumerate(["", "tiep_xuc_cu_tri", title, date, "", "", "", part, 10, 5], start=1):
-            ws.cell(row, col, v)
-    wb.save(tpl)
+    fill_three_meetings(tpl)
     r = danvan("--db", db, "--user", "hoa", "import", str(tpl), password="hoa12345")
     assert r.returncode == 0 and "Đã nhập 3 bản ghi" in r.stdout, r.stderr
     r = danvan("--db", db, "--user", "admin", "summary", "--period", "2023", "--json")
