@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import traceback
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -225,6 +226,7 @@ class OverviewPage(QWidget):
         self.religion = ctx.actor.can(Action.RELIGION)
         self.data: OverviewData | None = None
         self.is_loaded = False
+        self._loading = False  # a refresh's reads are under way (the same scope asked again waits for them)
         self._generation = 0
         self._parts: dict[str, Any] = {}  # the reads of the current generation that have arrived
         lay = QVBoxLayout(self)
@@ -292,8 +294,8 @@ class OverviewPage(QWidget):
 
     def apply_filters(self, unit_code: str | None, period: Period | None, _search: str = "") -> None:
         """Show a unit subtree and period (every period: this year)."""
-        if self._scope == (unit_code, period) and self.is_loaded:
-            return
+        if self._scope == (unit_code, period) and (self.is_loaded or self._loading):
+            return  # already shown, or on its way: the window asks twice while it is being built
         self._scope = (unit_code, period)
         self.refresh()
 
@@ -315,6 +317,7 @@ class OverviewPage(QWidget):
         self._generation += 1
         gen = self._generation
         self.is_loaded = False
+        self._loading = True
         ctx = self.ctx
         scope = ctx.unit_name(unit_code) if unit_code else ctx.home.name
         self.heading.setText(f"Tổng quan – {scope}")
@@ -335,7 +338,16 @@ class OverviewPage(QWidget):
                                   ("chart", overview_chart, "Đang vẽ biểu đồ theo tháng…"),
                                   ("lists", overview_lists, "Đang tải kiến nghị quá hạn, mô hình chờ đánh giá…")):
             ctx.runner.run(lambda read=read: read(ctx.db, ctx.actor, p, unit_code, today),
-                           lambda d, part=part: self._arrived(gen, p, part, d), owner=self, label=label)
+                           lambda d, part=part: self._arrived(gen, p, part, d),
+                           lambda f: self._failed(gen, f), owner=self, label=label)
+
+    def _failed(self, gen: int, failure: Any) -> None:
+        if gen == self._generation:
+            self._loading = False  # choosing the same unit and period again tries again
+        if self.ctx.runner.default_error is not None:
+            self.ctx.runner.default_error(failure)  # the person is told, as for any failed read
+        else:
+            traceback.print_exception(failure.error)
 
     def _arrived(self, gen: int, p: Period, part: str, d: Any) -> None:
         if gen != self._generation:
@@ -352,6 +364,7 @@ class OverviewPage(QWidget):
             self.data = OverviewData(s, p.months(), self._parts["chart"], lists.overdue, lists.overdue_total,
                                      lists.waiting, lists.waiting_total)
             self.is_loaded = True
+            self._loading = False
 
     def _show_figures(self, summary: Summary) -> None:
         cur, prev = summary.current.indicators, summary.previous.indicators
