@@ -356,7 +356,9 @@ class _Outcome:
     import_id: int | None = None
     refused: list[RefusedRecord] = field(default_factory=list)
     key: KeyCheck | None = None
-    touched: dict[str, set[str]] = field(default_factory=dict)  # kind → record ids written
+    kinds_written: set[str] = field(default_factory=set)
+    # Records replaced (an open form of one must hear of it); added ones are new here, no form holds them.
+    replaced_ids: set[str] = field(default_factory=set)
 
     def total(self) -> MergeCounts:
         t = _Tally()
@@ -369,9 +371,8 @@ class _Outcome:
         return t.frozen()
 
     def changes(self) -> Changes:
-        kinds = frozenset(k for k, ids in self.touched.items() if ids)
-        ids = frozenset(i for v in self.touched.values() for i in v)
-        return Changes(kinds=kinds, record_ids=ids, units=bool(self.new_units), imports=True)
+        return Changes(kinds=frozenset(self.kinds_written), record_ids=frozenset(self.replaced_ids),
+                       units=bool(self.new_units), imports=True)
 
 
 def _check_permissions(actor: Actor, meta: PackageMeta) -> None:
@@ -411,15 +412,12 @@ def _run(s: Session, actor: Actor, path: Path, *, write: bool, expected_hash: st
             import_id = log.id
         outcome = _Outcome(meta, pkg.file_hash, {k.key: _Tally() for k in KINDS}, [], new_units, applied_before,
                            import_id)
-        added: dict[str, list[list[Any]]] = {k.key: [] for k in KINDS}
-        delivered: dict[str, list[list[Any]]] = {k.key: [] for k in KINDS}
         outside: list[str] = []
         total = sum(meta.counts.get(k.key, 0) for k in KINDS)
         done = 0
         for kind_key, batch in pkg.records(_BATCH, check=False):
             kind = get_kind(kind_key)
-            _classify(s, actor, pkg, plan, kind, batch, outcome, added[kind_key], delivered[kind_key], outside,
-                      write)
+            _classify(s, actor, pkg, plan, kind, batch, outcome, outside, write)
             done += len(batch)
             if progress is not None:
                 progress(done, total)
@@ -433,7 +431,7 @@ def _run(s: Session, actor: Actor, path: Path, *, write: bool, expected_hash: st
         outcome.key = check_key(s, plan, meta, write)
         if write:
             assert import_id is not None
-            _write_ledger(s, actor, path, outcome, added, delivered)
+            _write_ledger(s, actor, path, outcome)
             sender = by_uid(s, meta.unit.uid)
             if report_texts and sender is not None:  # the sender's report text, beside this office's own
                 store_child_texts(s, sender, meta.period.code, report_texts, import_id)
@@ -450,8 +448,7 @@ def _local_rows(s: Session, kind: RecordKind, ids: list[str]) -> dict[str, Any]:
 
 
 def _classify(s: Session, actor: Actor, pkg: PackageReader, plan: UnitPlan, kind: RecordKind,
-              batch: list[IncomingRecord], out: _Outcome, added_ids: list[list[Any]], delivered: list[list[Any]],
-              outside: list[str], write: bool) -> None:
+              batch: list[IncomingRecord], out: _Outcome, outside: list[str], write: bool) -> None:
     t = RECORD_TABLES[kind.key]
     tally = out.by_kind[kind.key]
     local = _local_rows(s, kind, [r.id for r in batch])
@@ -464,6 +461,9 @@ def _classify(s: Session, actor: Actor, pkg: PackageReader, plan: UnitPlan, kind
     marks: list[dict[str, Any]] = []
     unmark: list[str] = []
     candidates: list[tuple[IncomingRecord, Mapping[str, Any], dict[str, Value], str, str]] = []
+    # The import ledger's [id, revision] lists, written per batch (a 500,000-record package is not held).
+    added_ids: list[list[Any]] = []
+    delivered: list[list[Any]] = []
     now = utcnow()
     for rec in batch:
         if not plan.in_sender(rec.unit_uid) or plan.code_of(rec.unit_uid) != rec.unit_code:
@@ -502,7 +502,8 @@ def _classify(s: Session, actor: Actor, pkg: PackageReader, plan: UnitPlan, kind
             assert m is not None
             candidates.append((checked, m, lvals, inc_hash, d.reason))
             continue
-        delivered.append([rec.id, rec.revision])
+        if write:
+            delivered.append([rec.id, rec.revision])
         if d.outcome is Outcome.UNCHANGED:
             tally.unchanged += 1
         elif d.outcome is Outcome.ADDED:
@@ -531,7 +532,8 @@ def _classify(s: Session, actor: Actor, pkg: PackageReader, plan: UnitPlan, kind
     if candidates:
         _conflicts(s, kind, candidates, out, tally, write)
     if write:
-        touched = out.touched.setdefault(kind.key, set())
+        if inserts or updates:
+            out.kinds_written.add(kind.key)
         if inserts:
             if is_server(s):
                 bulk_insert(s, t, inserts)  # COPY on a server for a big package (store/dialects.py)
@@ -539,10 +541,9 @@ def _classify(s: Session, actor: Actor, pkg: PackageReader, plan: UnitPlan, kind
             else:
                 with bulk_inserts(s.connection(), t.name):  # indexes and figures kept per batch, not per row
                     s.execute(t.insert(), sealed_inserts(s, t.name, inserts))
-            touched.update(r["id"] for r in inserts)
         if updates:
             s.execute(t.update().where(t.c.id == bindparam("_rid")), updates)
-            touched.update(u["_rid"] for u in updates)
+            out.replaced_ids.update(u["_rid"] for u in updates)
             # A newer version settles what an older incoming one disputed.
             s.execute(update(MergeConflict).where(MergeConflict.record_id.in_([u["_rid"] for u in updates]),
                                                   MergeConflict.status == "open")
@@ -552,6 +553,12 @@ def _classify(s: Session, actor: Actor, pkg: PackageReader, plan: UnitPlan, kind
             s.execute(delete(Withdrawn).where(Withdrawn.record_id.in_(unmark)))
         if marks:
             s.execute(insert(Withdrawn), marks)
+        if added_ids:
+            s.execute(insert(ImportAdded), [{"import_id": out.import_id, "kind": kind.key,
+                                             "records": json.dumps(added_ids)}])
+        if delivered:
+            s.execute(insert(ImportDelivered), [{"import_id": out.import_id, "kind": kind.key,
+                                                 "records": json.dumps(delivered)}])
 
 
 def _conflicts(s: Session, kind: RecordKind, candidates: list[tuple[IncomingRecord, Mapping[str, Any],
@@ -590,8 +597,8 @@ def _stored_row(kind: RecordKind, rec: IncomingRecord, unit: Unit) -> dict[str, 
             "deleted": rec.deleted, "notes": rec.notes, **stored_columns(kind, rec.values, rec.notes, unit.name)}
 
 
-def _write_ledger(s: Session, actor: Actor, path: Path, out: _Outcome, added: dict[str, list[list[Any]]],
-                  delivered: dict[str, list[list[Any]]]) -> None:
+def _write_ledger(s: Session, actor: Actor, path: Path, out: _Outcome) -> None:
+    """The import's entry (its ids added and delivered went in batch by batch, in _classify)."""
     meta = out.meta
     counts = out.total()
     log = s.get(ImportLog, out.import_id)
@@ -601,12 +608,6 @@ def _write_ledger(s: Session, actor: Actor, path: Path, out: _Outcome, added: di
     s.add(PackageImport(id=out.import_id, unit_name=meta.unit.name[:200], exported_at=meta.exported_at,
                         exported_by=meta.exported_by[:64], checksum=meta.checksum, status="applied",
                         undone_by=""))
-    for k, ids in added.items():
-        if ids:
-            s.add(ImportAdded(import_id=out.import_id, kind=k, records=json.dumps(ids)))
-    for k, ids in delivered.items():
-        if ids:
-            s.add(ImportDelivered(import_id=out.import_id, kind=k, records=json.dumps(ids)))
     write_audit(s, actor.username, "import", "package", "", {
         "import_id": out.import_id, "file": path.name, "file_hash": out.file_hash, "unit": meta.unit.code,
         "unit_uid": meta.unit.uid, "period": meta.period.code, "counts": counts.as_dict(),

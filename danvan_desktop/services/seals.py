@@ -17,10 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.dml import Update
 
@@ -32,8 +32,17 @@ SEAL_COLUMN = "row_hash"
 _UNSEALED_COLUMNS = frozenset({SEAL_COLUMN, "search_text", "sort_key"})
 _TABLE_BY_NAME = {t.name: t for t in RECORD_TABLES.values()}
 _TOUCHED = "danvan_touched_record_tables"
-_PRESEALED = "danvan_presealed_rows"  # table name → {record id: seal} of rows inserted already sealed
+_PRESEALED = "danvan_presealed_rows"  # the seals set so far in this transaction (_HeldSeals)
 _BATCH = 500
+_SPILL = 20_000
+_SEALS = "danvan_seals"
+# Ids in code-point order on both stores (the digest's order); a temporary table lives for the connection only.
+_SEALS_TABLE = {
+    "sqlite": f"CREATE TEMP TABLE IF NOT EXISTS {_SEALS} (tbl TEXT NOT NULL, id TEXT NOT NULL, seal TEXT NOT NULL, "
+              "PRIMARY KEY (tbl, id)) WITHOUT ROWID",
+    "postgresql": f"CREATE TEMP TABLE IF NOT EXISTS {_SEALS} (tbl text NOT NULL, id text COLLATE \"C\" NOT NULL, "
+                  "seal text NOT NULL, PRIMARY KEY (tbl, id))",
+}
 
 
 def _plain(v: Any) -> Any:
@@ -66,10 +75,66 @@ def sealed_inserts(s: Session, table: str, rows: Iterable[dict[str, Any]]) -> li
     gives them; a column left out must be one stored as NULL.
     """
     out = with_seals(rows)
-    pre = s.info.setdefault(_PRESEALED, {}).setdefault(table, {})
-    for r in out:
-        pre[r["id"]] = r[SEAL_COLUMN]
+    held = _held(s)
+    held.add(s, table, ((r["id"], r[SEAL_COLUMN]) for r in out))
     return out
+
+
+class _HeldSeals:
+    """The seals one transaction set, by table, until its digest is taken: in memory, and past _SPILL of them
+    in a temporary table of the same connection, so a merge of 500,000 records does not hold 500,000 seals
+    (≈ 200 bytes each) in Python."""
+
+    def __init__(self) -> None:
+        self.mem: dict[str, dict[str, str]] = {}
+        self.held = 0
+        self.spilled: set[str] = set()
+
+    def add(self, s: Session, table: str, seals: Iterable[tuple[str, str]]) -> None:
+        """Hold these (record id, seal) pairs; a later seal of the same row replaces the earlier one."""
+        mine = self.mem.setdefault(table, {})
+        before = len(mine)
+        mine.update(seals)
+        self.held += len(mine) - before
+        if self.held > _SPILL:
+            for name in list(self.mem):
+                self._spill(s, name)
+
+    def _spill(self, s: Session, table: str) -> None:
+        mine = self.mem.pop(table, {})
+        self.held -= len(mine)
+        if not mine:
+            return
+        conn = s.connection()
+        if not self.spilled:
+            conn.exec_driver_sql(_SEALS_TABLE[conn.dialect.name])
+        self.spilled.add(table)
+        stmt = text(f"INSERT INTO {_SEALS} (tbl, id, seal) VALUES (:tbl, :id, :seal) "
+                    "ON CONFLICT (tbl, id) DO UPDATE SET seal = excluded.seal")
+        items = [{"tbl": table, "id": rid, "seal": seal} for rid, seal in mine.items()]
+        for i in range(0, len(items), _BATCH):
+            conn.execute(stmt, items[i:i + _BATCH])
+
+    def ordered(self, s: Session, table: str) -> Iterator[tuple[str, str]]:
+        """The table's (id, seal) pairs in id order (code-point order, as Python sorts them), then forgotten."""
+        if table not in self.spilled:
+            mine = self.mem.pop(table, {})
+            self.held -= len(mine)
+            yield from sorted(mine.items())
+            return
+        self._spill(s, table)
+        conn = s.connection()
+        yield from conn.execute(text(f"SELECT id, seal FROM {_SEALS} WHERE tbl = :tbl ORDER BY id"),
+                                {"tbl": table})
+        conn.execute(text(f"DELETE FROM {_SEALS} WHERE tbl = :tbl"), {"tbl": table})
+        self.spilled.discard(table)
+
+
+def _held(s: Session) -> _HeldSeals:
+    held = s.info.get(_PRESEALED)
+    if held is None:
+        held = s.info[_PRESEALED] = _HeldSeals()
+    return held  # type: ignore[no-any-return]
 
 
 def seal_pending(s: Session, tables: Iterable[str] | None = None) -> str:
@@ -78,24 +143,32 @@ def seal_pending(s: Session, tables: Iterable[str] | None = None) -> str:
 
     '' when nothing needed a seal.
     """
-    presealed: dict[str, dict[str, str]] = s.info.pop(_PRESEALED, {})
-    names = sorted((s.info.pop(_TOUCHED, set()) if tables is None else set(tables)) | set(presealed))
+    held: _HeldSeals = s.info.pop(_PRESEALED, None) or _HeldSeals()
+    s.info[_PRESEALED] = held  # while rows are sealed below (a spill needs it); taken away at the end
+    names = sorted((s.info.pop(_TOUCHED, set()) if tables is None else set(tables))
+                   | set(held.mem) | held.spilled)
     digest = hashlib.sha256()
     sealed = 0
-    for name in names:
-        t = _TABLE_BY_NAME[name]
-        rows = [dict(r._mapping) for r in s.execute(select(t).where(t.c[SEAL_COLUMN].is_(None)))]
-        seals = dict(presealed.get(name, {}))
-        params = []
-        for row in rows:  # a row changed again after its sealed insert is sealed anew: its seal wins
-            seals[row["id"]] = h = row_seal(row)
-            params.append({"_rid": row["id"], "_seal": h})
-        for rid in sorted(seals):
-            digest.update(f"{name}:{rid}:{seals[rid]};".encode())
-        stmt = t.update().where(t.c.id == bindparam("_rid")).values({SEAL_COLUMN: bindparam("_seal")})
-        for i in range(0, len(params), _BATCH):
-            s.connection().execute(stmt, params[i:i + _BATCH])  # the connection: no seal-clearing rewrite
-        sealed += len(seals)
+    try:
+        for name in names:
+            t = _TABLE_BY_NAME[name]
+            stmt = t.update().where(t.c.id == bindparam("_rid")).values({SEAL_COLUMN: bindparam("_seal")})
+            last = ""
+            while True:  # in batches along the unsealed-rows index: a server merge's 500,000 rows are not held
+                rows = [dict(r._mapping) for r in s.execute(
+                    select(t).where(t.c[SEAL_COLUMN].is_(None), t.c.id > last).order_by(t.c.id).limit(_BATCH))]
+                if not rows:
+                    break
+                last = rows[-1]["id"]
+                params = [{"_rid": row["id"], "_seal": row_seal(row)} for row in rows]
+                s.connection().execute(stmt, params)  # the connection: no seal-clearing rewrite
+                # A row changed again after its sealed insert is sealed anew: its seal wins.
+                held.add(s, name, ((p["_rid"], p["_seal"]) for p in params))
+            for rid, seal in held.ordered(s, name):
+                digest.update(f"{name}:{rid}:{seal};".encode())
+                sealed += 1
+    finally:
+        s.info.pop(_PRESEALED, None)
     return digest.hexdigest() if sealed else ""
 
 
