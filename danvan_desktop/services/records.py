@@ -25,7 +25,15 @@ from danvan_desktop.services.errors import NotFound, PermissionDenied, Refused, 
 from danvan_desktop.services.overdue import overdue_condition
 from danvan_desktop.services.units import home, in_subtree, own_units, resolve_unit
 from danvan_desktop.store.database import Database
-from danvan_desktop.store.dialects import RowKey, key_chunk, row_key, search_conditions, short_word_stats, tie_breakers
+from danvan_desktop.store.dialects import (
+    RowKey,
+    first_column,
+    key_chunk,
+    row_key,
+    search_conditions,
+    short_word_stats,
+    tie_breakers,
+)
 from danvan_desktop.store.schema import RECORD_TABLES, Unit, utcnow
 
 ENVELOPE_SORTS = {"unit", "updated_at", "created_at", "revision"}
@@ -450,7 +458,7 @@ def list_keys(db: Database, actor: Actor, kind_key: str, q: RecordQuery | None =
     t = RECORD_TABLES[k.key]
     with db.reader() as s:
         stmt: Any = select(row_key(s, t)).select_from(t).where(*_conditions(s, k, q))
-        return list(s.scalars(stmt.order_by(*_order(s, k, q))))
+        return first_column(s, stmt.order_by(*_order(s, k, q)))
 
 
 def get_by_keys(db: Database, actor: Actor, kind_key: str, keys: list[RowKey]) -> list[Record]:

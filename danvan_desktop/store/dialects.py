@@ -70,6 +70,16 @@ def row_key(s: Session, table: Any) -> ColumnElement[Any]:
     return literal_column(f"{table.name}.rowid")
 
 
+def first_column(s: Session, stmt: Any) -> list[Any]:
+    """The first column of every row of a statement whose column needs no type conversion (row keys), fetched
+    from the driver's cursor: SQLAlchemy's row objects cost ≈ 0.3 µs a row, half of 250,000 row keys' time."""
+    result = s.connection().execute(stmt)
+    try:
+        return [r[0] for r in result.cursor.fetchall()]
+    finally:
+        result.close()
+
+
 def tie_breakers(s: Session, table: Any) -> list[ColumnElement[Any]]:
     """The columns that order records a list's sort leaves tied: insertion order on SQLite (the rowid), creation
     time then id on a server (so records entered one after another keep their order there too)."""
