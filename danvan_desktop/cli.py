@@ -590,7 +590,9 @@ def _open_window(args: argparse.Namespace) -> int:
     if args.smoke_test:
         from danvan_desktop.ui.smoke import run_smoke
 
-        return run_smoke(db_path=Path(args.db) if args.db else None, demo=args.demo, user=args.user)
+        db_text = str(args.db).strip() if args.db else ""
+        return run_smoke(db_path=(db_text if "://" in db_text else Path(db_text)) if db_text else None,
+                         demo=args.demo, user=args.user)
     from danvan_desktop.ui.main import run_gui
 
     # A URL stays text (a server; open_database checks its scheme). Told apart without importing SQLAlchemy,

@@ -21,7 +21,7 @@ from danvan_desktop.paths import migrations_path
 from danvan_desktop.store.errors import DatabaseDamaged, DatabaseTooNew, DatabaseUnavailable
 from danvan_desktop.store.schema import HEAD_REVISION
 from danvan_desktop.store.sqlite import WRITE, foreign_keys_off, make_engine, online_backup
-from danvan_desktop.store.target import is_server, server_place, server_url, shown
+from danvan_desktop.store.target import as_target, is_server, server_place, server_url, shown
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # Session.info key under which a write transaction lists the change marks (audit entry ids) it wrote.
@@ -247,6 +247,7 @@ def open_server(text_url: str) -> Database:
 def open_database(path: Path | str, *, create: bool = True) -> Database:
     """Open (creating if asked) the database at path, or on the server a postgresql:// URL names, upgraded to
     the current schema."""
+    path = as_target(path)
     if is_server(path):
         assert isinstance(path, str)
         return open_server(path)

@@ -19,6 +19,18 @@ def is_server(target: str | Path) -> bool:
     return isinstance(target, str) and target.strip().lower().startswith(SERVER_SCHEMES)
 
 
+def as_target(target: str | Path) -> str | Path:
+    """A server URL that was made into a Path by mistake ("postgresql:/user@host/db": a Path keeps one slash)
+    named as the server again, never a local file in a folder called "postgresql:"."""
+    if not isinstance(target, str):
+        text = str(target)
+        for scheme in SERVER_SCHEMES:
+            once = scheme[:-1]  # "postgresql:/"
+            if text.lower().startswith(once) and not text.lower().startswith(scheme):
+                return scheme + text[len(once):]
+    return target
+
+
 def server_url(text: str) -> URL:
     """The SQLAlchemy URL (psycopg 3 driver) for a postgresql://user@host[:port]/dbname the person gave.
 

@@ -70,7 +70,7 @@ def _wait_until(done: Callable[[], bool], watch: _Watch, deadline: float, what: 
     watch.check()
 
 
-def _sign_in(runner: TaskRunner, db_path: Path | None, demo: bool, user: str | None) -> tuple[Database, Actor]:
+def _sign_in(runner: TaskRunner, db_path: Path | str | None, demo: bool, user: str | None) -> tuple[Database, Actor]:
     """Open the database and sign in without any dialog (demo account, or --user with DANVAN_PASSWORD)."""
     from danvan_desktop.app import DEMO_ADMIN, DEMO_PASSWORD, open_demo
     from danvan_desktop.services.accounts import authenticate
@@ -94,7 +94,7 @@ def _sign_in(runner: TaskRunner, db_path: Path | None, demo: bool, user: str | N
     return db, actor
 
 
-def run_smoke(*, db_path: Path | None, demo: bool, user: str | None = None,
+def run_smoke(*, db_path: Path | str | None, demo: bool, user: str | None = None,
               timeout_s: float = DEFAULT_TIMEOUT_S) -> int:
     """Open the main window on the demo or a database, wait for its first data, close; returns the exit code."""
     if not demo and db_path is None:

@@ -7,6 +7,7 @@ chương trình khác khóa"; a save during a merge failed at once.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -61,14 +62,39 @@ def test_300_concurrent_saves_while_a_merge_runs_all_succeed_and_the_audit_chain
     district.close()
 
 
+class _OtherProgram:
+    """Another program in the middle of a write, with the driver alone: on SQLite it holds the file's write
+    lock (BEGIN IMMEDIATE), on a server the database's write lane (the advisory lock every write takes)."""
+
+    def __init__(self, db) -> None:  # type: ignore[no-untyped-def]
+        if db.is_server:
+            import psycopg
+
+            from danvan_desktop.store.postgres import WRITE_LOCK_KEY
+
+            self.conn = psycopg.connect(db.url.set(drivername="postgresql").render_as_string(hide_password=False))
+            self.conn.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")  # psycopg began a transaction
+            self.conn.execute("UPDATE setting SET value = value")
+        else:
+            self.conn = sqlite3.connect(str(db.path), isolation_level=None)
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("UPDATE setting SET value = value")
+
+    def commit(self) -> None:
+        """The other program's write ends (and frees the lock)."""
+        if isinstance(self.conn, sqlite3.Connection):
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.commit()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 def test_a_write_waits_for_another_programs_write_lock_then_succeeds(tmp_path):
     """Another program (a CLI merge) holds the write lock; the window's save waits its turn."""
-    import sqlite3
-
     db = office(place(tmp_path, "xa.db"), DISTRICT, [PROVINCE])
-    other = sqlite3.connect(str(db.path), isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    other.execute("UPDATE setting SET value = value")
+    other = _OtherProgram(db)
     done = threading.Event()
     box: dict = {}
 
@@ -84,7 +110,7 @@ def test_a_write_waits_for_another_programs_write_lock_then_succeeds(tmp_path):
     t.start()
     # The save cannot have finished: the lock is still held (no timing involved in this assertion).
     assert not done.is_set() or "err" in box
-    other.execute("COMMIT")
+    other.commit()
     other.close()
     t.join()
     assert "err" not in box, box.get("err")
@@ -94,26 +120,22 @@ def test_a_write_waits_for_another_programs_write_lock_then_succeeds(tmp_path):
 
 def test_a_backup_during_another_write_waits_and_reports_success(tmp_path):
     """Before: `backup` wrote the copy, then failed on its audit entry ("đang bị chương trình khác khóa")."""
-    import sqlite3
-
     from danvan_desktop.services.backup import backup
     from danvan_desktop.services.history import list_audit
 
     db = office(place(tmp_path, "xa.db"), DISTRICT, [PROVINCE])
-    other = sqlite3.connect(str(db.path), isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    other.execute("UPDATE setting SET value = value")
+    other = _OtherProgram(db)
     box: dict = {}
 
     def run() -> None:
         try:
-            box["info"] = backup(db, ADMIN, place(tmp_path, "sao-luu.db"))
+            box["info"] = backup(db, ADMIN, tmp_path / "sao-luu.db")  # a file, on either store
         except BaseException as e:  # noqa: BLE001
             box["err"] = e
 
     t = threading.Thread(target=run)
     t.start()
-    other.execute("COMMIT")
+    other.commit()
     other.close()
     t.join()
     assert "err" not in box, box.get("err")
