@@ -417,10 +417,10 @@ MISSED_TARGETS = [
     "are byte for byte what they were (compared unzipped on 100,000 records); 1.18–1.23× → 1.05×.",
     "- **Merge.** Time: indexes and kept figures upkept once per batch of 500 rows, seals computed at insert "
     "(section below). Memory: a merge keeps nothing per record beyond the batch in hand except the reader's "
-    "duplicate check (one id per record): the seals it sets go to a temporary table past 20,000, the import "
-    "ledger's id lists are written batch by batch, and only replaced records' ids are kept for the window. One "
-    "package of 500,000 records now peaks at 164 MB (399 MB before), its set-up included; see the section on "
-    "merge memory below.",
+    "duplicate check and the set of ids written, which the window is told (one id each): the seals it sets go "
+    "to a temporary table past 20,000, and the import ledger's id lists are written batch by batch. One package "
+    "of 500,000 records now peaks at 180 MB (399 MB before), its set-up included; see the section on merge "
+    "memory below.",
     "",
 ]
 
