@@ -357,7 +357,7 @@ class _Outcome:
     refused: list[RefusedRecord] = field(default_factory=list)
     key: KeyCheck | None = None
     kinds_written: set[str] = field(default_factory=set)
-    written_ids: set[str] = field(default_factory=set)  # every record added or replaced (≈ 40 bytes each)
+    written_ids: set[str] = field(default_factory=set)  # every record added or replaced (Changes names them)
 
     def total(self) -> MergeCounts:
         t = _Tally()
