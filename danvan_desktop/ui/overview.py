@@ -305,7 +305,10 @@ class OverviewPage(QWidget):
         if self.isVisible():
             self.refresh()
         else:
-            self.is_loaded = False  # fetched again when the page is next shown
+            # Fetched again when the page is next shown; a read under way may hold figures from before this
+            # write, so its answers are dropped (a new generation) rather than shown as current.
+            self._generation += 1
+            self.is_loaded = self._loading = False
 
     def refresh(self) -> None:
         """Fetch the figures again in the background."""

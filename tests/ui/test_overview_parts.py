@@ -103,3 +103,42 @@ def test_a_failed_overview_read_is_reported_and_the_same_scope_can_be_read_again
     w.apply_filters()  # the same unit and period, asked again (e.g. the page opened again)
     wait_idle(qtbot, ctx)
     assert w.overview.is_loaded and w.overview.overdue.rowCount() == 1
+
+
+def test_figures_read_before_a_write_on_another_page_are_not_shown_as_current(qtbot, ctx, monkeypatch):
+    # The overview's read has its answer but has not delivered it; the person opens the meetings page, a
+    # meeting of that year is saved, then the person comes back: the overview must count it.
+    from danvan_desktop.services.actor import SYSTEM
+    from danvan_desktop.services.changes import Changes
+    from danvan_desktop.services.records import add_record
+
+    seed(ctx.db)
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    wait_idle(qtbot, ctx)
+    read, gate = threading.Event(), threading.Event()
+    real = overview_module.overview_figures
+
+    def read_then_wait(*args):
+        answer = real(*args)  # read now, deliver later
+        read.set()
+        gate.wait(30)
+        return answer
+    monkeypatch.setattr(overview_module, "overview_figures", read_then_wait)
+    try:
+        w.period_picker.set_period(Period.year(2022))
+        assert read.wait(30)
+        w.show_page("meeting")
+        rec = add_record(ctx.db, SYSTEM, "meeting", {"kind": "tiep_xuc_cu_tri", "title": "Tiếp xúc cử tri",
+                                                     "date": "07/03/2022", "participants": 10}, unit="T01")
+        ctx.runner.announce(Changes.records("meeting", rec.id))
+    finally:
+        gate.set()
+    wait_idle(qtbot, ctx)
+    monkeypatch.setattr(overview_module, "overview_figures", real)
+    w.show_page("overview")
+    wait_idle(qtbot, ctx)
+    assert w.overview.is_loaded
+    assert w.overview.cards["meetings"].value.text() == "2"  # 2022's meeting and the one just saved
