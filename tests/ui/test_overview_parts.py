@@ -11,6 +11,16 @@ from tests.ui.helpers import wait_idle
 from tests.ui.test_overview_scope import seed
 
 
+def _window(qtbot, ctx) -> MainWindow:  # noqa: ANN001
+    """The main window at 1366×768, shown, its first reads done."""
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    wait_idle(qtbot, ctx)
+    return w
+
+
 def _held(read, gate: threading.Event):
     """The same read, which waits (on its worker thread) until the test lets it answer."""
     def held(*args):
@@ -21,11 +31,7 @@ def _held(read, gate: threading.Event):
 
 def test_cards_are_filled_before_the_chart_and_lists_arrive(qtbot, ctx, monkeypatch):
     seed(ctx.db)
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    w.show()
-    wait_idle(qtbot, ctx)
+    w = _window(qtbot, ctx)
     ov = w.overview
     chart_gate, lists_gate = threading.Event(), threading.Event()
     monkeypatch.setattr(overview_module, "overview_chart", _held(overview_module.overview_chart, chart_gate))
@@ -67,11 +73,7 @@ def test_the_window_reads_the_overview_once_at_start_up(qtbot, ctx, monkeypatch)
     calls: list[str] = []
     for name in ("overview_figures", "overview_chart", "overview_lists"):
         monkeypatch.setattr(overview_module, name, _counted(getattr(overview_module, name), calls, name))
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    w.show()
-    wait_idle(qtbot, ctx)
+    w = _window(qtbot, ctx)
     assert sorted(calls) == ["overview_chart", "overview_figures", "overview_lists"]
     assert w.overview.is_loaded
     # Another period is read once more; choosing the same one again reads nothing.
@@ -85,10 +87,7 @@ def test_the_window_reads_the_overview_once_at_start_up(qtbot, ctx, monkeypatch)
 
 def test_a_failed_overview_read_is_reported_and_the_same_scope_can_be_read_again(qtbot, ctx, monkeypatch):
     seed(ctx.db)
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.show()
-    wait_idle(qtbot, ctx)
+    w = _window(qtbot, ctx)
     failures = []
     monkeypatch.setattr(ctx.runner, "default_error", failures.append)
     real = overview_module.overview_lists
@@ -113,11 +112,7 @@ def test_figures_read_before_a_write_on_another_page_are_not_shown_as_current(qt
     from danvan_desktop.services.records import add_record
 
     seed(ctx.db)
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    w.show()
-    wait_idle(qtbot, ctx)
+    w = _window(qtbot, ctx)
     read, gate = threading.Event(), threading.Event()
     real = overview_module.overview_figures
 
