@@ -35,9 +35,9 @@ PY = sys.executable
 
 def rss_mb() -> float:
     """Peak resident memory of this process in MB (0 where the platform cannot tell)."""
-    from bench_memory import peak_rss_mb
+    from bench_memory import peak_mb
 
-    return peak_rss_mb() or 0.0
+    return peak_mb()
 
 
 def cpu_ms() -> float:

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_memory import peak_rss_mb  # noqa: E402
+from bench_memory import peak_mb  # noqa: E402
 
 from danvan_desktop.domain import vocab as V  # noqa: E402
 from danvan_desktop.domain.kinds import KIND_BY_KEY  # noqa: E402
@@ -155,11 +155,6 @@ def build_merge_source(path: Path, packages: int, per_package: int) -> list[str]
 
 # ---- phases ------------------------------------------------------------------------------------------------
 
-def _rss_mb() -> float:
-    """This process's peak resident memory in MB (0 where the platform cannot tell)."""
-    return peak_rss_mb() or 0.0
-
-
 def bench_export(work: Path, records: int) -> dict[str, float]:
     """Export the commune's year, then write the very same cells with openpyxl write-only alone."""
     from openpyxl import Workbook
@@ -249,13 +244,13 @@ def phase_merge(db_path: Path, folder: Path) -> dict[str, Any]:
     from danvan_desktop.store.database import open_database
 
     db = open_database(db_path)
-    base = _rss_mb()
+    base = peak_mb()
     t, cpu = time.perf_counter(), time.process_time()
     results = apply_packages(db, ADMIN, [folder])
     seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
     db.close()
     refused = [r.message for r in results if not r.ok]
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": _rss_mb(), "base_mb": base, "packages": len(results),
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak_mb(), "base_mb": base, "packages": len(results),
             "added": sum(r.counts.added for r in results), "refused": refused[:3]}
 
 
@@ -294,7 +289,7 @@ def phase_floor(db_path: Path, source: Path) -> dict[str, Any]:
             rows = [r[:ui] + (id_map[uid],) + r[ui + 1:] for r in rows]
             per_table.append((f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows))
         batches.append(per_table)
-    base = _rss_mb()
+    base = peak_mb()
     n = 0
     start, cpu = time.perf_counter(), time.process_time()
     for per_table in batches:
@@ -306,7 +301,7 @@ def phase_floor(db_path: Path, source: Path) -> dict[str, Any]:
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     dst.close()
     src.close()
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": _rss_mb(), "base_mb": base, "rows": n}
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak_mb(), "base_mb": base, "rows": n}
 
 
 def _in_process(phase: str, *args: str) -> dict[str, Any]:

@@ -34,24 +34,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench import best_of  # noqa: E402
-from bench_memory import peak_rss_mb  # noqa: E402
+from bench_memory import peak_mb, rss_now_mb  # noqa: E402
 
 DEFAULT_WORK = Path("/work/wt/scale-data")
-
-
-def _rss_now_mb() -> float:
-    """Resident memory of this process right now (VmRSS), in MB; 0 where the platform cannot tell."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def _peak() -> float:
-    return peak_rss_mb() or 0.0
 
 
 
@@ -86,7 +71,7 @@ def phase_province(work: Path, code: str, scale: float) -> dict[str, Any]:
     db.close()
     return {"code": code, "name": plan.name, "communes": len(plan.communes), "records": records,
             "exported": info.total, "build_s": build_s, "export_s": export_s,
-            "db_mb": db_path.stat().st_size / 1e6, "package_mb": out.stat().st_size / 1e6, "peak_mb": _peak()}
+            "db_mb": db_path.stat().st_size / 1e6, "package_mb": out.stat().st_size / 1e6, "peak_mb": peak_mb()}
 
 
 def phase_merge(target: str, packages: list[str], wait: bool = False) -> dict[str, Any]:
@@ -103,7 +88,7 @@ def phase_merge(target: str, packages: list[str], wait: bool = False) -> dict[st
     from danvan_desktop.store.database import open_database
 
     db = open_database(target)
-    base = _rss_now_mb()
+    base = rss_now_mb()
     per: list[dict[str, Any]] = []
     start = time.perf_counter()
     for p in packages:
@@ -113,11 +98,11 @@ def phase_merge(target: str, packages: list[str], wait: bool = False) -> dict[st
         r = apply_package(db, _admin(), p, backup=False)
         per.append({"package": Path(p).stem, "ok": r.ok, "message": "" if r.ok else r.message,
                     "added": r.counts.added if r.ok else 0, "seconds": time.perf_counter() - t,
-                    "rss_mb": _rss_now_mb(), "peak_mb": _peak()})
+                    "rss_mb": rss_now_mb(), "peak_mb": peak_mb()})
         print(json.dumps({"progress": per[-1]}), file=sys.stderr, flush=True)
     wall = time.perf_counter() - start
     db.close()
-    return {"seconds": sum(x["seconds"] for x in per), "wall_s": wall, "base_mb": base, "peak_mb": _peak(),
+    return {"seconds": sum(x["seconds"] for x in per), "wall_s": wall, "base_mb": base, "peak_mb": peak_mb(),
             "packages": per}
 
 
@@ -198,7 +183,7 @@ def phase_queries(target: str, province: str) -> dict[str, Any]:
                                               RecordQuery(search="duong lien ban", limit=1)).total
     out["search_2_letters_ms"] = best_of(lambda: list_records(db, SYSTEM, "petition",
                                                               RecordQuery(search="ha", limit=200)), 3)
-    out["rss_mb"] = _peak()
+    out["rss_mb"] = peak_mb()
     out["sizes"] = _sizes(db)
     db.close()
     return out

@@ -87,22 +87,17 @@ class _HeldSeals:
 
     def __init__(self) -> None:
         self.mem: dict[str, dict[str, str]] = {}
-        self.held = 0
         self.spilled: set[str] = set()
 
     def add(self, s: Session, table: str, seals: Iterable[tuple[str, str]]) -> None:
         """Hold these (record id, seal) pairs; a later seal of the same row replaces the earlier one."""
-        mine = self.mem.setdefault(table, {})
-        before = len(mine)
-        mine.update(seals)
-        self.held += len(mine) - before
-        if self.held > _SPILL:
+        self.mem.setdefault(table, {}).update(seals)
+        if sum(map(len, self.mem.values())) > _SPILL:
             for name in list(self.mem):
                 self._spill(s, name)
 
     def _spill(self, s: Session, table: str) -> None:
         mine = self.mem.pop(table, {})
-        self.held -= len(mine)
         if not mine:
             return
         conn = s.connection()
@@ -118,9 +113,7 @@ class _HeldSeals:
     def ordered(self, s: Session, table: str) -> Iterator[tuple[str, str]]:
         """The table's (id, seal) pairs in id order (code-point order, as Python sorts them), then forgotten."""
         if table not in self.spilled:
-            mine = self.mem.pop(table, {})
-            self.held -= len(mine)
-            yield from sorted(mine.items())
+            yield from sorted(self.mem.pop(table, {}).items())
             return
         self._spill(s, table)
         conn = s.connection()
@@ -143,8 +136,7 @@ def seal_pending(s: Session, tables: Iterable[str] | None = None) -> str:
 
     '' when nothing needed a seal.
     """
-    held: _HeldSeals = s.info.pop(_PRESEALED, None) or _HeldSeals()
-    s.info[_PRESEALED] = held  # while rows are sealed below (a spill needs it); taken away at the end
+    held = _held(s)  # the rows sealed below join it; it is taken away at the end
     names = sorted((s.info.pop(_TOUCHED, set()) if tables is None else set(tables))
                    | set(held.mem) | held.spilled)
     digest = hashlib.sha256()
