@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import traceback
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -347,10 +346,7 @@ class OverviewPage(QWidget):
     def _failed(self, gen: int, failure: Any) -> None:
         if gen == self._generation:
             self._loading = False  # choosing the same unit and period again tries again
-        if self.ctx.runner.default_error is not None:
-            self.ctx.runner.default_error(failure)  # the person is told, as for any failed read
-        else:
-            traceback.print_exception(failure.error)
+        self.ctx.runner.report(failure)  # the person is told, as for any failed read
 
     def _arrived(self, gen: int, p: Period, part: str, d: Any) -> None:
         if gen != self._generation:

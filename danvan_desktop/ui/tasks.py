@@ -199,11 +199,10 @@ class TaskRunner(QObject):
                     p.on_done(payload)
             else:
                 assert isinstance(payload, TaskFailure)
-                handler = p.on_error or self.default_error
-                if handler is not None:
-                    handler(payload)
+                if p.on_error is not None:
+                    p.on_error(payload)
                 else:
-                    traceback.print_exception(payload.error)
+                    self.report(payload)
         finally:
             if p is not None and p.quiet:
                 pass  # upkeep: the busy indicator never knew of it
@@ -211,6 +210,13 @@ class TaskRunner(QObject):
                 self.busyChanged.emit(False, "")
             else:
                 self.busyChanged.emit(True, self.busy_text())
+
+    def report(self, failure: TaskFailure) -> None:
+        """Tell of a failed task as for any task without its own handler (default_error, else stderr)."""
+        if self.default_error is not None:
+            self.default_error(failure)
+        else:
+            traceback.print_exception(failure.error)
 
     def call(self, fn: Callable[[], Any], *, parent: QWidget | None = None, label: str = "Đang xử lý…") -> Any:
         """Run fn() in the background while the UI keeps running (a local event loop); return or raise its result.
